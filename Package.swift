@@ -1,0 +1,47 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Yardstick",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "YardstickMetrics", targets: ["YardstickMetrics"]),
+        .library(name: "YardstickStore", targets: ["YardstickStore"]),
+        .executable(name: "yardstick", targets: ["yardstick"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(name: "YardstickMetrics"),
+        .target(
+            name: "YardstickStore",
+            dependencies: [
+                "CSQLite",
+                "YardstickMetrics",
+                .product(name: "CSV", package: "CSV.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "yardstick",
+            dependencies: [
+                "YardstickMetrics",
+                "YardstickStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(name: "YardstickTestSupport", path: "Tests/YardstickTestSupport"),
+        .testTarget(name: "YardstickMetricsTests", dependencies: ["YardstickMetrics", "YardstickTestSupport"]),
+        .testTarget(name: "YardstickStoreTests", dependencies: ["YardstickStore", "YardstickTestSupport"]),
+        .testTarget(name: "YardstickCLITests", dependencies: ["YardstickTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

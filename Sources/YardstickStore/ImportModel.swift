@@ -1,0 +1,159 @@
+import Foundation
+
+/// A typed hyperparameter or setting. OpenAI's `"auto"` stays a string.
+public enum ParamValue: Sendable, Equatable, Hashable, CustomStringConvertible {
+    case int(Int64)
+    case double(Double)
+    case string(String)
+    case bool(Bool)
+
+    /// Parses a command-line `k=v` value: integer, then float, then `true`/`false`, else a string.
+    public init(parsing text: String) {
+        if let i = Int64(text) { self = .int(i) }
+        else if text.allSatisfy({ "0123456789+-.eE".contains($0) }), let d = Double(text), d.isFinite { self = .double(d) }
+        else if text == "true" || text == "false" { self = .bool(text == "true") }
+        else { self = .string(text) }
+    }
+
+    /// The value as a number, when it is one (used by filters and comparisons).
+    public var numericValue: Double? {
+        switch self {
+        case let .int(i): return Double(i)
+        case let .double(d): return d
+        case let .bool(b): return b ? 1 : 0
+        case .string: return nil
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case let .int(i): return String(i)
+        case let .double(d): return String(d)
+        case let .string(s): return s
+        case let .bool(b): return b ? "true" : "false"
+        }
+    }
+}
+
+/// One point of a metric history (a training or validation curve).
+public struct MetricPoint: Sendable, Equatable {
+    public var key: String
+    public var step: Int64
+    public var epoch: Double?
+    public var value: Double
+    /// Seconds since 1970, when the log has it.
+    public var wallTime: Double?
+
+    public init(key: String, step: Int64, epoch: Double? = nil, value: Double, wallTime: Double? = nil) {
+        self.key = key
+        self.step = step
+        self.epoch = epoch
+        self.value = value
+        self.wallTime = wallTime
+    }
+}
+
+/// A dataset a run used or was evaluated on.
+public struct DatasetReference: Sendable, Equatable {
+    public enum Role: String, Sendable, CaseIterable { case train, valid, test }
+    /// A file path, or a provider file id such as `file-abc123`.
+    public var path: String
+    public var role: Role
+    public var sha256: String?
+    public var sizeBytes: Int64?
+
+    public init(path: String, role: Role, sha256: String? = nil, sizeBytes: Int64? = nil) {
+        self.path = path
+        self.role = role
+        self.sha256 = sha256
+        self.sizeBytes = sizeBytes
+    }
+}
+
+/// Log formats the importers read.
+public enum ImportFormat: String, Sendable, CaseIterable {
+    case openaiJob = "openai-job"
+    case openaiEvents = "openai-events"
+    case openaiResults = "openai-results"
+    case hfTrainerState = "hf-trainer-state"
+    case llamaFactory = "llama-factory"
+    case csv
+}
+
+/// What an importer read from one file: everything the store needs to create or extend a run.
+/// Importers are pure parsers; the store decides which run it lands in.
+public struct ImportedRun: Sendable, Equatable {
+    /// A name suggested by the file (e.g. the job id or the output folder); the user may override it.
+    public var suggestedName: String?
+    /// `openai`, `huggingface`, `llama-factory`, or nil for generic files.
+    public var provider: String?
+    /// Provider job id (`ftjob-…`).
+    public var jobID: String?
+    public var baseModel: String?
+    public var fineTunedModel: String?
+    /// Provider status (`succeeded`, `failed`, …); nil when the file does not say.
+    public var status: String?
+    public var createdAt: Date?
+    public var startedAt: Date?
+    public var endedAt: Date?
+    /// Hyperparameters and run facts, in the order the file gives them.
+    public var params: [(key: String, value: ParamValue)]
+    public var tags: [(key: String, value: String)]
+    public var datasets: [DatasetReference]
+    /// Curve points, sorted by key then step, without duplicates.
+    public var metrics: [MetricPoint]
+    public var notes: String?
+
+    public init(
+        suggestedName: String? = nil, provider: String? = nil, jobID: String? = nil,
+        baseModel: String? = nil, fineTunedModel: String? = nil, status: String? = nil,
+        createdAt: Date? = nil, startedAt: Date? = nil, endedAt: Date? = nil,
+        params: [(key: String, value: ParamValue)] = [], tags: [(key: String, value: String)] = [],
+        datasets: [DatasetReference] = [], metrics: [MetricPoint] = [], notes: String? = nil
+    ) {
+        self.suggestedName = suggestedName
+        self.provider = provider
+        self.jobID = jobID
+        self.baseModel = baseModel
+        self.fineTunedModel = fineTunedModel
+        self.status = status
+        self.createdAt = createdAt
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.params = params
+        self.tags = tags
+        self.datasets = datasets
+        self.metrics = metrics
+        self.notes = notes
+    }
+
+    /// The value of a parameter, if present.
+    public func param(_ key: String) -> ParamValue? { params.first { $0.key == key }?.value }
+
+    public static func == (a: ImportedRun, b: ImportedRun) -> Bool {
+        a.suggestedName == b.suggestedName && a.provider == b.provider && a.jobID == b.jobID
+            && a.baseModel == b.baseModel && a.fineTunedModel == b.fineTunedModel && a.status == b.status
+            && a.createdAt == b.createdAt && a.startedAt == b.startedAt && a.endedAt == b.endedAt
+            && a.params.map(\.key) == b.params.map(\.key) && a.params.map(\.value) == b.params.map(\.value)
+            && a.tags.map(\.key) == b.tags.map(\.key) && a.tags.map(\.value) == b.tags.map(\.value)
+            && a.datasets == b.datasets && a.metrics == b.metrics && a.notes == b.notes
+    }
+}
+
+/// A parse failure, naming the file and, where it applies, the 1-based line.
+public struct ImportError: Error, Equatable, CustomStringConvertible {
+    public var file: String
+    public var line: Int?
+    public var message: String
+
+    public init(file: String, line: Int? = nil, message: String) {
+        self.file = file
+        self.line = line
+        self.message = message
+    }
+
+    public var description: String {
+        if let line { return "\(file):\(line): \(message)" }
+        return "\(file): \(message)"
+    }
+}

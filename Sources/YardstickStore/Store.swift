@@ -1,0 +1,3 @@
+import CSQLite
+import Crypto
+import CSV
