@@ -1,0 +1,154 @@
+import Foundation
+
+/// Number parsing straight from UTF-8 bytes, so bulk CSV and JSON parsing never builds a `String` per cell.
+enum NumberParsing {
+    /// Powers of ten that are exact in binary64: a mantissa below 2^53 scaled by one of them is correctly rounded
+    /// after a single IEEE multiply or divide (Clinger's fast path).
+    private static let exactPowersOfTen: [Double] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ]
+
+    @inline(__always) static func isDigit(_ b: UInt8) -> Bool { b &- 48 < 10 }
+
+    @inline(__always) static func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+
+    /// The bytes without leading and trailing spaces and tabs.
+    static func trimmed(_ p: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        var lo = 0
+        var hi = p.count
+        while lo < hi, isBlank(p[lo]) { lo += 1 }
+        while hi > lo, isBlank(p[hi - 1]) { hi -= 1 }
+        if lo == 0 && hi == p.count { return p }
+        return UnsafeBufferPointer(rebasing: p[lo..<hi])
+    }
+
+    /// Parses the whole buffer as a floating-point number, correctly rounded; nil when it is not one.
+    /// Accepts what Swift's `Double(String)` accepts (decimal, `inf`, `nan`, hex floats).
+    static func double(_ p: UnsafeBufferPointer<UInt8>) -> Double? {
+        let n = p.count
+        guard n > 0 else { return nil }
+        var i = 0
+        var negative = false
+        if p[0] == UInt8(ascii: "-") { negative = true; i = 1 } else if p[0] == UInt8(ascii: "+") { i = 1 }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var exponent = 0
+        var sawDigit = false
+        var truncated = false
+        while i < n, isDigit(p[i]) {
+            sawDigit = true
+            let d = UInt64(p[i] &- 48)
+            if mantissa == 0 && d == 0 {
+                // leading zero: contributes nothing
+            } else if digits < 19 {
+                mantissa = mantissa &* 10 &+ d
+                digits += 1
+            } else {
+                exponent += 1
+                truncated = true
+            }
+            i += 1
+        }
+        if i < n, p[i] == UInt8(ascii: ".") {
+            i += 1
+            while i < n, isDigit(p[i]) {
+                sawDigit = true
+                let d = UInt64(p[i] &- 48)
+                if mantissa == 0 && d == 0 {
+                    exponent -= 1
+                } else if digits < 19 {
+                    mantissa = mantissa &* 10 &+ d
+                    digits += 1
+                    exponent -= 1
+                } else if d != 0 {
+                    truncated = true
+                }
+                i += 1
+            }
+        }
+        guard sawDigit else { return slowDouble(p) }
+        if i < n, p[i] == UInt8(ascii: "e") || p[i] == UInt8(ascii: "E") {
+            i += 1
+            var expNegative = false
+            if i < n, p[i] == UInt8(ascii: "-") { expNegative = true; i += 1 } else if i < n, p[i] == UInt8(ascii: "+") { i += 1 }
+            guard i < n, isDigit(p[i]) else { return nil }
+            var e = 0
+            while i < n, isDigit(p[i]) {
+                if e < 100_000 { e = e * 10 + Int(p[i] &- 48) }
+                i += 1
+            }
+            exponent += expNegative ? -e : e
+        }
+        guard i == n else { return slowDouble(p) }
+        if mantissa == 0 { return truncated ? slowDouble(p) : (negative ? -0.0 : 0.0) }
+        if !truncated && mantissa <= (1 << 53) && exponent >= -22 && exponent <= 22 {
+            var value = Double(mantissa)
+            if exponent < 0 { value /= exactPowersOfTen[-exponent] } else { value *= exactPowersOfTen[exponent] }
+            return negative ? -value : value
+        }
+        return slowDouble(p)
+    }
+
+    /// Swift's own correctly rounded parser, for the rare inputs outside the fast path.
+    private static func slowDouble(_ p: UnsafeBufferPointer<UInt8>) -> Double? {
+        Double(String(decoding: p, as: UTF8.self))
+    }
+
+    /// Parses the whole buffer as a decimal integer (optional sign); nil on anything else or overflow.
+    static func int64(_ p: UnsafeBufferPointer<UInt8>) -> Int64? {
+        let n = p.count
+        guard n > 0 else { return nil }
+        var i = 0
+        var negative = false
+        if p[0] == UInt8(ascii: "-") { negative = true; i = 1 } else if p[0] == UInt8(ascii: "+") { i = 1 }
+        guard i < n else { return nil }
+        var value: Int64 = 0
+        while i < n {
+            let b = p[i]
+            guard isDigit(b) else { return nil }
+            let (m, o1) = value.multipliedReportingOverflow(by: 10)
+            let d = Int64(b &- 48)
+            let (s, o2) = negative ? m.subtractingReportingOverflow(d) : m.addingReportingOverflow(d)
+            if o1 || o2 { return nil }
+            value = s
+            i += 1
+        }
+        return value
+    }
+
+    /// A step number: an integer, or a float with no fractional part (pandas writes `10.0` once a column has gaps).
+    static func step(_ p: UnsafeBufferPointer<UInt8>) -> Int64? {
+        if let i = int64(p) { return i }
+        guard let d = double(p) else { return nil }
+        return integral(d)
+    }
+
+    /// `d` as an `Int64` when it is a whole number in range.
+    static func integral(_ d: Double) -> Int64? {
+        guard d.isFinite, d.rounded(.towardZero) == d, d >= -9.223372036854775808e18, d < 9.223372036854775808e18 else {
+            return nil
+        }
+        return Int64(d)
+    }
+
+    /// Cell texts that mean "no value" in CSV exports (pandas, numpy, R, spreadsheets), compared case-insensitively.
+    static func isMissingText(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+        switch p.count {
+        case 0: return true
+        case 2: return lower(p[0]) == 0x6E && lower(p[1]) == 0x61  // na
+        case 3:
+            let a = lower(p[0]), b = lower(p[1]), c = lower(p[2])
+            return (a == 0x6E && b == 0x61 && c == 0x6E)  // nan
+                || (a == 0x6E && b == 0x2F && c == 0x61)  // n/a
+        case 4:
+            let s = (lower(p[0]), lower(p[1]), lower(p[2]), lower(p[3]))
+            if s == (0x6E, 0x75, 0x6C, 0x6C) || s == (0x6E, 0x6F, 0x6E, 0x65) { return true }  // null, none
+            if (s.0 == 0x2D || s.0 == 0x2B) && s.1 == 0x6E && s.2 == 0x61 && s.3 == 0x6E { return true }  // -nan, +nan
+            return s == (0x23, 0x6E, 0x2F, 0x61)  // #n/a
+        default: return false
+        }
+    }
+
+    @inline(__always) static func lower(_ b: UInt8) -> UInt8 { b >= 65 && b <= 90 ? b | 0x20 : b }
+}
