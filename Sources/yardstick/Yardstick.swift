@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import YardstickMetrics
 
 @main
@@ -6,6 +7,21 @@ struct YardstickCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "yardstick",
         abstract: "Score, track and compare fine-tuned language models.",
-        version: Yardstick.version
+        version: Yardstick.version,
+        subcommands: [ScoreCommand.self, ImportCommand.self, TrackingRuns.self, TrackingLog.self, TrackingExport.self]
     )
+
+    /// ArgumentParser exits with 64 on usage errors; Yardstick promises 2, like most Unix tools.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

@@ -24,18 +24,18 @@ import YardstickTestSupport
         #expect(first.wallTime == 1_700_000_031.25)
     }
 
-    @Test func longFormCSVRowsComeBackInFileOrderWithAliasesAndEscapedQuotes() throws {
+    @Test func longFormCSVRowsComeBackInFileOrderWithTheirOwnNamesAndEscapedQuotes() throws {
         let data = try Fixtures.data("importers/generic_long.csv")
         let rows = try Importers.parseMetricRows(data: data, path: "rows.csv")
         #expect(rows == [
-            MetricPoint(key: "train_loss", step: 1, epoch: 0.01, value: 2.5, wallTime: 1_700_000_001),
-            MetricPoint(key: "learning_rate", step: 1, epoch: 0.01, value: 0.0001, wallTime: 1_700_000_001),
-            MetricPoint(key: "train_loss", step: 2, epoch: 0.02, value: 2.25, wallTime: 1_700_000_002),
-            MetricPoint(key: "eval_loss", step: 2, epoch: 0.02, value: 2.4, wallTime: 1_700_000_002),
-            MetricPoint(key: "train_loss", step: 3, value: 2.0),
+            MetricPoint(key: "loss", step: 1, epoch: 0.01, value: 2.5, wallTime: 1_700_000_001),
+            MetricPoint(key: "lr", step: 1, epoch: 0.01, value: 0.0001, wallTime: 1_700_000_001),
+            MetricPoint(key: "loss", step: 2, epoch: 0.02, value: 2.25, wallTime: 1_700_000_002),
+            MetricPoint(key: "val_loss", step: 2, epoch: 0.02, value: 2.4, wallTime: 1_700_000_002),
+            MetricPoint(key: "loss", step: 3, value: 2.0),
             MetricPoint(key: "bleu \"sacre\"", step: 3, epoch: 0.03, value: 31.5, wallTime: 1_700_000_003),
         ])
-        // The same file imported as a run: sorted by key then step.
+        // The same file imported as a run: common spellings mapped to canonical keys, sorted by key then step.
         let run = try #require(try Importers.parse(data: data, path: "rows.csv").first)
         #expect(run.metrics.map(\.key) == ["bleu \"sacre\"", "eval_loss", "learning_rate", "train_loss", "train_loss", "train_loss"])
     }
@@ -65,7 +65,7 @@ import YardstickTestSupport
         let csv = "global_step,val_loss\n10.0,1.5\n2e1,1.25\n"
         let rows = try Importers.parseMetricRows(data: Data(csv.utf8), path: "x.csv")
         #expect(rows.map(\.step) == [10, 20])
-        #expect(rows.map(\.key) == ["eval_loss", "eval_loss"])
+        #expect(rows.map(\.key) == ["val_loss", "val_loss"])
     }
 
     @Test func detectionReadsContentNotTheFileName() throws {

@@ -17,16 +17,24 @@ public enum Fixtures {
         try String(contentsOf: url(relativePath), encoding: .utf8)
     }
 
-    /// A JSON document as Foundation objects.
+    /// A JSON document as Foundation objects (`[String: Any]`, `[Any]`, `String`, `NSNumber`, `NSNull`).
+    ///
+    /// Decoded with `JSONDecoder`, because `JSONSerialization` on Linux misreads some decimals by one unit in the
+    /// last place, and the fixtures are exact to the bit.
     public static func json(_ relativePath: String) throws -> Any {
-        try JSONSerialization.jsonObject(with: data(relativePath), options: [.fragmentsAllowed])
+        try parse(data(relativePath))
     }
 
     /// One JSON object per non-empty line.
     public static func jsonLines(_ relativePath: String) throws -> [[String: Any]] {
         try text(relativePath).split(separator: "\n", omittingEmptySubsequences: true).map {
-            try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+            try parse(Data($0.utf8)) as! [String: Any]
         }
+    }
+
+    /// Parses JSON text exactly (see ``json(_:)``).
+    public static func parse(_ data: Data) throws -> Any {
+        try JSONDecoder().decode(ExactJSON.self, from: data).value
     }
 
     /// The fixtures' float rule: `|a − b| ≤ 1e-9 · max(1, |b|)`.
@@ -45,5 +53,36 @@ public enum Fixtures {
         guard let a = any as? [Any] else { return nil }
         let mapped = a.compactMap(double)
         return mapped.count == a.count ? mapped : nil
+    }
+}
+
+/// Decodes any JSON value into Foundation objects, with correctly rounded numbers.
+private struct ExactJSON: Decodable {
+    let value: Any
+
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    init(from decoder: Decoder) throws {
+        if var array = try? decoder.unkeyedContainer() {
+            var items: [Any] = []
+            while !array.isAtEnd { items.append(try array.decode(ExactJSON.self).value) }
+            value = items
+        } else if let object = try? decoder.container(keyedBy: Key.self) {
+            var members: [String: Any] = [:]
+            for key in object.allKeys { members[key.stringValue] = try object.decode(ExactJSON.self, forKey: key).value }
+            value = members
+        } else {
+            let single = try decoder.singleValueContainer()
+            if single.decodeNil() { value = NSNull() }
+            else if let b = try? single.decode(Bool.self) { value = NSNumber(value: b) }
+            else if let i = try? single.decode(Int.self) { value = NSNumber(value: i) }
+            else if let d = try? single.decode(Double.self) { value = NSNumber(value: d) }
+            else { value = try single.decode(String.self) }
+        }
     }
 }

@@ -46,10 +46,11 @@ public enum Importers {
     ///
     /// Also accepts wide CSV (one column per metric). The step column may be `step`, `global_step`, `iteration` or
     /// `iter`; `timestamp` is accepted for `wall_time` (unix seconds). Empty and NaN-text CSV cells and JSON `null`
-    /// are missing values (no point). Common names (`loss`, `val_loss`, `lr`, …) map to the canonical keys.
-    /// Points come back in file order, unsorted and not deduplicated.
+    /// are missing values (no point). Metric names are kept as written (the generic importer, unlike this, maps
+    /// common spellings such as `loss` and `val_loss` to the canonical keys). Points come back in file order,
+    /// unsorted and not deduplicated.
     public static func parseMetricRows(data: Data, path: String) throws -> [MetricPoint] {
-        try withBytes(data) { try MetricRows.parse($0, file: path) }
+        try withBytes(data) { try MetricRows.parse($0, file: path, keyFor: { $0 }) }
     }
 
     // MARK: Detection
@@ -168,7 +169,7 @@ public enum Importers {
         case .openaiResults:
             return [try OpenAIImporter.results(bytes, file: file)]
         case .csv:
-            return [ImportedRun(metrics: normalizedMetrics(try MetricRows.parse(bytes, file: file)))]
+            return [ImportedRun(metrics: normalizedMetrics(try MetricRows.parse(bytes, file: file, keyFor: MetricKey.canonicalGeneric)))]
         }
     }
 

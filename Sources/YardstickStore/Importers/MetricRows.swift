@@ -3,11 +3,13 @@ import Foundation
 /// Metric rows from CSV (wide: one column per metric; long: `step,key,value`) and JSON Lines (wide or long
 /// objects). Shared by the generic importer, the OpenAI results importer and `yardstick log metrics`.
 enum MetricRows {
-    /// CSV or JSON Lines, told apart by the first significant byte.
-    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, file: String) throws -> [MetricPoint] {
+    /// CSV or JSON Lines, told apart by the first significant byte. `keyFor` maps each metric name: the generic
+    /// importer maps common spellings to canonical keys, `yardstick log metrics` keeps the user's names.
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, file: String,
+                      keyFor: @escaping (String) -> String) throws -> [MetricPoint] {
         guard let first = firstSignificantByte(bytes) else { throw ImportError(file: file, message: "empty file") }
-        if first == UInt8(ascii: "{") { return try parseJSONLines(bytes, file: file) }
-        return try parseCSV(bytes, file: file, keyFor: MetricKey.canonicalGeneric, allowLongForm: true)
+        if first == UInt8(ascii: "{") { return try parseJSONLines(bytes, file: file, keyFor: keyFor) }
+        return try parseCSV(bytes, file: file, keyFor: keyFor, allowLongForm: true)
     }
 
     private enum Column {
@@ -19,7 +21,7 @@ enum MetricRows {
     /// Parses a CSV with a header row. `keyFor` names the metric of a wide column; `allowLongForm` accepts
     /// `step,key,value[,epoch][,wall_time]` when the header has `key` and `value` columns.
     static func parseCSV(
-        _ bytes: UnsafeBufferPointer<UInt8>, file: String, keyFor: (String) -> String, allowLongForm: Bool
+        _ bytes: UnsafeBufferPointer<UInt8>, file: String, keyFor: @escaping (String) -> String, allowLongForm: Bool
     ) throws -> [MetricPoint] {
         var scanner = CSVScanner(bytes: bytes, file: file)
         var fields: [CSVField] = []
@@ -66,7 +68,7 @@ enum MetricRows {
                 message: "no step column (expected one of step, global_step, iteration, iter)")
         }
 
-        var reader = RowReader(scanner: scanner, names: names, columns: columns)
+        var reader = RowReader(scanner: scanner, names: names, columns: columns, keyFor: keyFor)
         return longForm ? try reader.readLong() : try reader.readWide()
     }
 
@@ -75,13 +77,15 @@ enum MetricRows {
         var scanner: CSVScanner
         let names: [String]
         let columns: [Column]
+        let keyFor: (String) -> String
         var fields: [CSVField] = []
         var points: [MetricPoint] = []
 
-        init(scanner: CSVScanner, names: [String], columns: [Column]) {
+        init(scanner: CSVScanner, names: [String], columns: [Column], keyFor: @escaping (String) -> String) {
             self.scanner = scanner
             self.names = names
             self.columns = columns
+            self.keyFor = keyFor
             points.reserveCapacity(scanner.bytes.count / 24)
         }
 
@@ -151,7 +155,7 @@ enum MetricRows {
             let valueIndex = columns.firstIndex { if case .value = $0 { true } else { false } }!
             let epochIndex = columns.firstIndex { if case .epoch = $0 { true } else { false } }
             let wallIndex = columns.firstIndex { if case .wallTime = $0 { true } else { false } }
-            var keys = KeyInterner()
+            var keys = KeyInterner(keyFor: keyFor)
             while let line = try scanner.nextRow(into: &fields) {
                 if scanner.isBlank(fields) { continue }
                 let step = try stepOfRow(line: line, stepIndex: stepIndex)
@@ -164,7 +168,7 @@ enum MetricRows {
                 guard let v = NumberParsing.double(c) else { throw numberError(valueIndex, line: line) }
                 let key: String
                 if fields[keyIndex].hasEscapedQuotes {
-                    key = MetricKey.canonicalGeneric(scanner.text(fields[keyIndex]).trimmingCharacters(in: .whitespaces))
+                    key = keyFor(scanner.text(fields[keyIndex]).trimmingCharacters(in: .whitespaces))
                 } else {
                     key = keys.key(for: cell(keyIndex))
                 }
@@ -179,8 +183,11 @@ enum MetricRows {
     /// Maps raw key bytes to canonical key strings without building a `String` per row: long-form files repeat a
     /// handful of keys millions of times.
     private struct KeyInterner {
+        let keyFor: (String) -> String
         private var recent: [(bytes: [UInt8], key: String)] = []
         private var overflow: [String: String] = [:]
+
+        init(keyFor: @escaping (String) -> String) { self.keyFor = keyFor }
 
         mutating func key(for raw: UnsafeBufferPointer<UInt8>) -> String {
             for entry in recent where entry.bytes.count == raw.count {
@@ -190,12 +197,12 @@ enum MetricRows {
             }
             let text = String(decoding: raw, as: UTF8.self)
             if recent.count < 64 {
-                let key = MetricKey.canonicalGeneric(text)
+                let key = keyFor(text)
                 recent.append((Array(raw), key))
                 return key
             }
             if let key = overflow[text] { return key }
-            let key = MetricKey.canonicalGeneric(text)
+            let key = keyFor(text)
             overflow[text] = key
             return key
         }
@@ -203,7 +210,8 @@ enum MetricRows {
 
     /// JSON Lines: long objects `{"step", "key", "value", "epoch"?, "wall_time"?}` or wide objects
     /// `{"step": 10, "train_loss": 0.5, …}`. A JSON `null` is a missing value; `NaN`/`Infinity` literals are kept.
-    static func parseJSONLines(_ bytes: UnsafeBufferPointer<UInt8>, file: String) throws -> [MetricPoint] {
+    static func parseJSONLines(_ bytes: UnsafeBufferPointer<UInt8>, file: String,
+                               keyFor: (String) -> String) throws -> [MetricPoint] {
         var points: [MetricPoint] = []
         for line in nonBlankLines(bytes) {
             let object = try jsonLineObject(bytes, line, file: file)
@@ -257,7 +265,7 @@ enum MetricRows {
                 guard let d = value.double else {
                     throw ImportError(file: file, line: line.number, message: "field 'value': expected a number")
                 }
-                points.append(MetricPoint(key: MetricKey.canonicalGeneric(key), step: step, epoch: epoch, value: d, wallTime: wall))
+                points.append(MetricPoint(key: keyFor(key), step: step, epoch: epoch, value: d, wallTime: wall))
             } else {
                 if let value { metrics.append(("value", value)) }
                 for (name, v) in metrics {
@@ -265,7 +273,7 @@ enum MetricRows {
                     guard let d = v.double else {
                         throw ImportError(file: file, line: line.number, message: "field '\(name)': expected a number")
                     }
-                    points.append(MetricPoint(key: MetricKey.canonicalGeneric(name), step: step, epoch: epoch, value: d, wallTime: wall))
+                    points.append(MetricPoint(key: keyFor(name), step: step, epoch: epoch, value: d, wallTime: wall))
                 }
             }
         }

@@ -1,0 +1,42 @@
+# Yardstick — build, test, demo and benchmarks.
+# `make demo` and `make test` are the two commands a fresh machine needs.
+
+SWIFT ?= swift
+DB ?= experiments/yardstick.db
+BIN = .build/debug/yardstick
+
+.PHONY: all build release test demo bench check-deps clean
+
+all: build
+
+# Swift and the SQLite headers are the only things the build needs from the system.
+check-deps:
+	@command -v $(SWIFT) >/dev/null 2>&1 || { echo "error: Swift 6 toolchain not found (install it from swift.org and put 'swift' on PATH)" >&2; exit 1; }
+	@if ! { pkg-config --exists sqlite3 2>/dev/null || [ -f /usr/include/sqlite3.h ]; }; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "libsqlite3-dev missing: installing it with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsqlite3-dev pkg-config >/dev/null; \
+	  else \
+	    echo "error: the SQLite headers are missing. Install them: sudo apt-get install libsqlite3-dev (Debian/Ubuntu), sudo dnf install sqlite-devel (Fedora), brew install sqlite (macOS)" >&2; exit 1; \
+	  fi; \
+	fi
+
+build: check-deps
+	$(SWIFT) build
+
+release: check-deps
+	$(SWIFT) build -c release
+
+# The executable is built first because the end-to-end tests run it.
+test: check-deps
+	$(SWIFT) build
+	$(SWIFT) test --disable-xctest
+
+demo: build
+	@bash experiments/demo.sh $(BIN) $(DB)
+
+bench: check-deps
+	@bash Benchmarks/run.sh
+
+clean:
+	rm -rf .build

@@ -1,0 +1,256 @@
+import Foundation
+
+extension Store {
+    /// Appends metric points to a run's histories in one `BEGIN IMMEDIATE` transaction and returns how
+    /// many rows were stored.
+    ///
+    /// A point identical to one already stored at the same (key, step) — same value, epoch and wall time
+    /// to the millisecond — is skipped, so re-sending a batch is harmless; a different value or time at
+    /// the same step is kept as an extra point (see ``StoreSchema/documentation``). Wall times are kept
+    /// to the millisecond, NaN values are stored as NULL and read back as NaN.
+    @discardableResult
+    public func logMetrics(run id: String, _ points: [MetricPoint]) throws -> Int {
+        try write { try insertPoints(runKey(id), points) }
+    }
+
+    /// The interned id of a metric key, created when new. Must run inside a write transaction.
+    func keyID(_ key: String) throws -> Int64 {
+        if let cached = keyIDs[key] { return cached }
+        guard !key.isEmpty else { throw StoreError.invalidArgument("metric key must not be empty") }
+        let find = try statement("SELECT id FROM metric_keys WHERE key = ?")
+        defer { find.reset() }
+        try find.bind(key, at: 1)
+        let id: Int64
+        if try find.step() {
+            id = find.int64(0)
+        } else {
+            let insert = try statement("INSERT INTO metric_keys(key) VALUES (?)")
+            defer { insert.reset() }
+            try insert.bind(key, at: 1)
+            try insert.step()
+            id = database.lastInsertRowID
+        }
+        keyIDs[key] = id
+        return id
+    }
+
+    /// The id of an existing metric key, without creating it (always read from the file: outside a
+    /// write the cache may hold ids a caller's rollback took back).
+    func existingKeyID(_ key: String) throws -> Int64? {
+        let find = try statement("SELECT id FROM metric_keys WHERE key = ?")
+        defer { find.reset() }
+        try find.bind(key, at: 1)
+        return try find.step() ? find.int64(0) : nil
+    }
+
+    static func milliseconds(_ wallTime: Double?) -> Int64? {
+        guard let wallTime, wallTime.isFinite, abs(wallTime) < 9e15 else { return nil }
+        return Int64((wallTime * 1000).rounded())
+    }
+
+    /// Inserts points for the run with internal key `pk`; the caller holds the write transaction.
+    ///
+    /// Points are written grouped by key id and in step order (logging order within a step), so each
+    /// key's rows are appended to one place in the B-tree instead of being scattered among the keys a
+    /// trainer interleaves; this is what keeps bulk logging above a million points per second.
+    func insertPoints(_ pk: Int64, _ points: [MetricPoint]) throws -> Int {
+        guard !points.isEmpty else { return 0 }
+        let order = try insertionOrder(points)
+        let insert = try statement("""
+            INSERT INTO metric_points(run_pk, key_id, step, seq, epoch, value, wall_time)
+            VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6) ON CONFLICT DO NOTHING
+            """)
+        defer { insert.reset() }
+        try insert.bind(pk, at: 1)
+        var inserted = 0
+        try points.withUnsafeBufferPointer { buffer in
+            for group in order {
+                try insert.bind(group.keyID, at: 2)
+                for index in group.indices {
+                    let point = buffer[index]
+                    let wallTime = Store.milliseconds(point.wallTime)
+                    try insert.bind(point.step, at: 3)
+                    try insert.bind(point.epoch, at: 4)
+                    try insert.bind(point.value, at: 5)
+                    try insert.bind(wallTime, at: 6)
+                    try insert.step()
+                    insert.reset()
+                    if database.changes > 0 {
+                        inserted += 1
+                    } else if try insertRelogged(pk, group.keyID, point, wallTime) {
+                        inserted += 1
+                    }
+                }
+            }
+        }
+        return inserted
+    }
+
+    /// The points' indices grouped by interned key id (ascending), each group in step order with ties
+    /// kept in logging order.
+    private func insertionOrder(_ points: [MetricPoint]) throws -> [(keyID: Int64, indices: [Int])] {
+        var groupOfKey: [String: Int] = [:]
+        var groups: [(key: String, indices: [Int])] = []
+        var lastKey: String?
+        var lastGroup = 0
+        for (index, point) in points.enumerated() {
+            if point.key != lastKey {
+                if let existing = groupOfKey[point.key] {
+                    lastGroup = existing
+                } else {
+                    lastGroup = groups.count
+                    groupOfKey[point.key] = lastGroup
+                    groups.append((point.key, []))
+                }
+                lastKey = point.key
+            }
+            groups[lastGroup].indices.append(index)
+        }
+        var result: [(keyID: Int64, indices: [Int])] = []
+        result.reserveCapacity(groups.count)
+        for group in groups {
+            var indices = group.indices
+            var ascending = true
+            for i in indices.indices.dropFirst() where points[indices[i]].step < points[indices[i - 1]].step {
+                ascending = false
+                break
+            }
+            if !ascending {
+                indices.sort { a, b in
+                    let (sa, sb) = (points[a].step, points[b].step)
+                    return sa != sb ? sa < sb : a < b
+                }
+            }
+            result.append((try keyID(group.key), indices))
+        }
+        return result.sorted { $0.keyID < $1.keyID }
+    }
+
+    /// Handles a point whose (run, key, step) already has a row: skipped when an identical point is
+    /// stored, else stored with the next `seq`. Returns true when a row was added.
+    private func insertRelogged(_ pk: Int64, _ keyID: Int64, _ point: MetricPoint, _ wallTime: Int64?) throws -> Bool {
+        let existing = try statement("SELECT seq, epoch, value, wall_time FROM metric_points WHERE run_pk = ? AND key_id = ? AND step = ?")
+        defer { existing.reset() }
+        try existing.bind(pk, at: 1)
+        try existing.bind(keyID, at: 2)
+        try existing.bind(point.step, at: 3)
+        var maxSeq: Int64 = 0
+        while try existing.step() {
+            maxSeq = max(maxSeq, existing.int64(0))
+            let sameEpoch = existing.optionalDouble(1) == point.epoch.flatMap { $0.isNaN ? nil : $0 }
+            let storedValue = existing.optionalDouble(2)
+            let sameValue = storedValue.map { $0 == point.value } ?? point.value.isNaN
+            if sameEpoch && sameValue && existing.optionalInt64(3) == wallTime { return false }
+        }
+        existing.reset()
+        let insert = try statement("INSERT INTO metric_points(run_pk, key_id, step, seq, epoch, value, wall_time) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        defer { insert.reset() }
+        try insert.bind(pk, at: 1)
+        try insert.bind(keyID, at: 2)
+        try insert.bind(point.step, at: 3)
+        try insert.bind(maxSeq + 1, at: 4)
+        try insert.bind(point.epoch, at: 5)
+        try insert.bind(point.value, at: 6)
+        try insert.bind(wallTime, at: 7)
+        try insert.step()
+        return true
+    }
+
+    /// The metric keys a run has points for, with their ids, sorted by key.
+    func metricKeys(pk: Int64) throws -> [(key: String, id: Int64)] {
+        // Walk the distinct key ids with index seeks instead of scanning every point of the run.
+        let next = try statement("SELECT key_id FROM metric_points WHERE run_pk = ? AND key_id > ? ORDER BY key_id LIMIT 1")
+        defer { next.reset() }
+        let name = try statement("SELECT key FROM metric_keys WHERE id = ?")
+        defer { name.reset() }
+        try next.bind(pk, at: 1)
+        var last: Int64 = .min
+        var result: [(String, Int64)] = []
+        while true {
+            next.reset()
+            try next.bind(last, at: 2)
+            guard try next.step() else { break }
+            last = next.int64(0)
+            name.reset()
+            try name.bind(last, at: 1)
+            if try name.step() { result.append((name.string(0) ?? "", last)) }
+        }
+        return result.sorted { $0.0 < $1.0 }
+    }
+
+    /// The metric keys a run has points for, sorted.
+    public func metricKeys(run id: String) throws -> [String] { try metricKeys(pk: runKey(id)).map(\.key) }
+
+    /// A run's metric histories, ordered by key, then step (then logging order within a step).
+    /// - Parameter keys: the keys to read; nil reads every key. Unknown keys give no points.
+    public func history(run id: String, keys: [String]? = nil) throws -> [MetricPoint] {
+        let pk = try runKey(id)
+        var selected: [(key: String, id: Int64)]
+        if let keys {
+            selected = []
+            for key in Set(keys).sorted() {
+                if let keyID = try existingKeyID(key) { selected.append((key, keyID)) }
+            }
+        } else {
+            selected = try metricKeys(pk: pk)
+        }
+        let query = try statement("SELECT step, epoch, value, wall_time FROM metric_points WHERE run_pk = ? AND key_id = ? ORDER BY step, seq")
+        defer { query.reset() }
+        try query.bind(pk, at: 1)
+        var points: [MetricPoint] = []
+        for (key, keyID) in selected {
+            query.reset()
+            try query.bind(keyID, at: 2)
+            while try query.step() {
+                let wallTime = query.optionalInt64(3).map { Double($0) / 1000 }
+                let value = query.isNull(2) ? Double.nan : query.double(2)
+                points.append(MetricPoint(key: key, step: query.int64(0), epoch: query.optionalDouble(1), value: value, wallTime: wallTime))
+            }
+        }
+        return points
+    }
+
+    /// The final value of each of a run's metric histories: the point with the highest step (the latest
+    /// logged one when a step was logged more than once).
+    public func finalMetrics(run id: String) throws -> [String: Double] { try finalMetrics(pk: runKey(id)) }
+
+    func finalMetrics(pk: Int64) throws -> [String: Double] {
+        let last = try statement("SELECT value FROM metric_points WHERE run_pk = ? AND key_id = ? ORDER BY step DESC, seq DESC LIMIT 1")
+        defer { last.reset() }
+        try last.bind(pk, at: 1)
+        var result: [String: Double] = [:]
+        for (key, keyID) in try metricKeys(pk: pk) {
+            last.reset()
+            try last.bind(keyID, at: 2)
+            if try last.step() { result[key] = last.isNull(0) ? .nan : last.double(0) }
+        }
+        return result
+    }
+
+    /// Per-key overview of a run's histories (point counts, step range, last/min/max value), sorted by key.
+    public func metricSummaries(run id: String) throws -> [MetricSeriesSummary] {
+        let pk = try runKey(id)
+        let finals = try finalMetrics(pk: pk)
+        let stats = try statement("""
+            SELECT count(*), min(step), max(step), min(value), max(value)
+            FROM metric_points WHERE run_pk = ? AND key_id = ?
+            """)
+        defer { stats.reset() }
+        try stats.bind(pk, at: 1)
+        var result: [MetricSeriesSummary] = []
+        for (key, keyID) in try metricKeys(pk: pk) {
+            stats.reset()
+            try stats.bind(keyID, at: 2)
+            guard try stats.step() else { continue }
+            result.append(MetricSeriesSummary(
+                key: key, points: Int(stats.int64(0)), firstStep: stats.int64(1), lastStep: stats.int64(2),
+                lastValue: finals[key] ?? .nan, minValue: stats.optionalDouble(3), maxValue: stats.optionalDouble(4)))
+        }
+        return result
+    }
+
+    /// Number of metric points stored for a run (all keys).
+    public func pointCount(run id: String) throws -> Int {
+        Int(try database.scalar("SELECT count(*) FROM metric_points WHERE run_pk = ?", [.integer(runKey(id))]).int64 ?? 0)
+    }
+}

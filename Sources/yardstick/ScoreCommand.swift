@@ -1,0 +1,201 @@
+import ArgumentParser
+import Foundation
+import YardstickMetrics
+
+extension MetricName: ExpressibleByArgument {}
+
+struct ScoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "score",
+        abstract: "Score hypotheses against references (BLEU, chrF, TER, ROUGE, accuracy, exact match).",
+        discussion: """
+            Inputs are plain-text files with one segment per line (--hyp, --ref; '-' reads stdin) or a JSON Lines
+            file (--data with --hyp-field and --ref-field). Repeat --ref for several references and --hyp for
+            several systems: the first system is the baseline of the paired significance test.
+            """
+    )
+
+    @Argument(help: "bleu | chrf | ter | rouge | accuracy | exact-match")
+    var metric: MetricName
+
+    @Option(name: .customLong("hyp"), help: "Hypothesis file, one segment per line (repeat for several systems).")
+    var hypotheses: [String] = []
+    @Option(name: .customLong("ref"), help: "Reference file, one segment per line (repeat for several references).")
+    var references: [String] = []
+    @Option(help: "JSON Lines file holding hypotheses and references.")
+    var data: String?
+    @Option(name: .customLong("hyp-field"), help: "Field of --data rows with the hypothesis (repeat for several systems).")
+    var hypothesisFields: [String] = []
+    @Option(name: .customLong("ref-field"), help: "Field of --data rows with the reference: a string or an array of strings.")
+    var referenceField: String = "reference"
+
+    @Option(help: "BLEU tokenizer: 13a, intl, zh, char, none.")
+    var tokenize: String = "13a"
+    @Flag(help: "Lowercase before scoring (BLEU, chrF).")
+    var lowercase = false
+    @Option(help: "BLEU smoothing: exp, floor, add-k, none.")
+    var smooth: String = "exp"
+    @Option(help: "Value for floor (default 0.1) or add-k (default 1) smoothing.")
+    var smoothValue: Double?
+    @Flag(inversion: .prefixedNo, help: "BLEU effective order (default: off for corpus, on for --sentence).")
+    var effectiveOrder: Bool?
+    @Option(help: "chrF character n-gram order.")
+    var charOrder = 6
+    @Option(help: "chrF word n-gram order (2 = chrF++).")
+    var wordOrder = 0
+    @Option(help: "chrF beta.")
+    var beta = 2
+    @Flag(help: "chrF: keep whitespace in character n-grams.")
+    var whitespace = false
+    @Flag(help: "chrF: eps smoothing as in the original chrF++.py.")
+    var epsSmoothing = false
+    @Flag(help: "TER: normalize punctuation and tokenization.")
+    var normalized = false
+    @Flag(help: "TER: remove punctuation.")
+    var noPunct = false
+    @Flag(help: "TER: split Asian characters (with --normalized).")
+    var asianSupport = false
+    @Flag(help: "TER: case-sensitive.")
+    var caseSensitive = false
+    @Option(help: "ROUGE types, comma-separated: rouge1,rouge2,rougeL,rougeLsum.")
+    var types: String = "rouge1,rouge2,rougeL,rougeLsum"
+    @Flag(help: "ROUGE: Porter stemmer for tokens longer than 3 characters.")
+    var stemmer = false
+    @Option(help: "ROUGE tokenizer: rouge-score (compatible, ASCII only) or unicode.")
+    var tokenizer: String = "rouge-score"
+    @Option(help: "exact-match normalisation, comma-separated: lowercase, whitespace, punctuation, articles, or squad.")
+    var normalize: String?
+    @Flag(help: "Paired bootstrap resampling against the first system (default with several systems).")
+    var pairedBs = false
+    @Flag(help: "Paired approximate randomization against the first system.")
+    var pairedAr = false
+    @Option(help: "Bootstrap resamples for confidence intervals and --paired-bs.")
+    var resamples = 1000
+    @Option(help: "Trials for --paired-ar.")
+    var trials = 10000
+    @Flag(help: "Bootstrap confidence intervals (on by default).")
+    var confidence = false
+    @Flag(help: "Skip the confidence intervals.")
+    var noConfidence = false
+    @Option(help: "Confidence level of the intervals.")
+    var confidenceLevel = 0.95
+    @Option(help: "Random seed of resampling, or 'none' for OS entropy.")
+    var seed: String = "12345"
+    @Flag(help: "Per-segment scores as JSON Lines.")
+    var sentence = false
+    @Flag(help: "JSON output.")
+    var json = false
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int?
+
+    func validate() throws {
+        if data == nil && hypotheses.isEmpty { throw ValidationError("give --hyp FILE (and --ref FILE), or --data FILE.jsonl") }
+        if data != nil && !hypotheses.isEmpty { throw ValidationError("--data and --hyp cannot be combined") }
+        if data == nil && references.isEmpty { throw ValidationError("give at least one --ref FILE") }
+        if BLEU.Tokenizer(rawValue: tokenize) == nil { throw ValidationError("unknown --tokenize '\(tokenize)' (13a, intl, zh, char, none)") }
+        if BLEU.Smoothing(name: smooth, value: smoothValue) == nil { throw ValidationError("unknown --smooth '\(smooth)' (exp, floor, add-k, none)") }
+        if ROUGE.Tokenizer(rawValue: tokenizer) == nil { throw ValidationError("unknown --tokenizer '\(tokenizer)' (rouge-score, unicode)") }
+        if pairedBs && pairedAr { throw ValidationError("choose one of --paired-bs and --paired-ar") }
+        if !(confidenceLevel > 0 && confidenceLevel < 1) { throw ValidationError("--confidence-level must be between 0 and 1") }
+        if resamples < 1 || trials < 1 { throw ValidationError("--resamples and --trials must be positive") }
+        if seed != "none" && UInt64(seed) == nil { throw ValidationError("--seed takes a non-negative integer or 'none'") }
+        _ = try rougeTypes()
+        _ = try normalization()
+    }
+
+    func rougeTypes() throws -> [ROUGE.RougeType] {
+        try types.split(separator: ",").map { name in
+            guard let t = ROUGE.RougeType(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("unknown ROUGE type '\(name)' (rouge1, rouge2, rougeL, rougeLsum)")
+            }
+            return t
+        }
+    }
+
+    func normalization() throws -> ExactMatch.Normalization {
+        guard let normalize else { return [] }
+        var n: ExactMatch.Normalization = []
+        for part in normalize.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            switch part {
+            case "lowercase": n.insert(.lowercase)
+            case "whitespace": n.insert(.whitespace)
+            case "punctuation": n.insert(.punctuation)
+            case "articles": n.insert(.articles)
+            case "squad": n.formUnion(.squad)
+            default: throw ValidationError("unknown --normalize '\(part)' (lowercase, whitespace, punctuation, articles, squad)")
+            }
+        }
+        return n
+    }
+
+    func configuration() throws -> ScoreConfiguration {
+        var c = ScoreConfiguration()
+        c.tokenize = BLEU.Tokenizer(rawValue: tokenize)!
+        c.lowercase = lowercase
+        c.smoothing = BLEU.Smoothing(name: smooth, value: smoothValue)!
+        c.effectiveOrder = effectiveOrder
+        c.charOrder = charOrder
+        c.wordOrder = wordOrder
+        c.beta = beta
+        c.whitespace = whitespace
+        c.epsSmoothing = epsSmoothing
+        c.normalized = normalized
+        c.noPunct = noPunct
+        c.asianSupport = asianSupport
+        c.caseSensitive = caseSensitive
+        c.rougeTypes = try rougeTypes()
+        c.stemmer = stemmer
+        c.rougeTokenizer = ROUGE.Tokenizer(rawValue: tokenizer)!
+        c.normalization = try normalization()
+        c.confidence = !noConfidence
+        c.confidenceLevel = confidenceLevel
+        c.resamples = resamples
+        c.randomizationTrials = trials
+        c.pairedTest = pairedAr ? .approximateRandomization : (pairedBs ? .bootstrap : nil)
+        c.seed = seed == "none" ? nil : UInt64(seed)
+        c.sentence = sentence
+        c.threads = threads
+        return c
+    }
+
+    func run() throws {
+        try runReportingErrors {
+            let (systems, refs) = try loadInputs()
+            let outcome = try CorpusScorer.score(metric: metric, systems: systems, references: refs,
+                                                 configuration: configuration())
+            for warning in outcome.warnings { Console.warn(warning) }
+            if sentence {
+                for row in outcome.sentences { print(row.compact) }
+            } else if json {
+                print(outcome.json.pretty)
+            } else {
+                for line in outcome.text { print(line) }
+            }
+        }
+    }
+
+    func loadInputs() throws -> ([SystemInput], [[String]]) {
+        if let data {
+            let fields = hypothesisFields.isEmpty ? ["hypothesis"] : hypothesisFields
+            var systems: [SystemInput] = []
+            var refs: [[String]] = []
+            for field in fields {
+                let read = try SegmentInput.readJSONL(path: data, hypothesisField: field, referenceField: referenceField)
+                systems.append(SystemInput(name: field, hypotheses: read.hypotheses))
+                refs = read.references
+            }
+            return (systems, refs)
+        }
+        if hypotheses.filter({ $0 == "-" }).count + references.filter({ $0 == "-" }).count > 1 {
+            throw ValidationError("only one input can be read from stdin ('-')")
+        }
+        let systems = try hypotheses.map { SystemInput(name: $0, hypotheses: try SegmentInput.readLines(path: $0)) }
+        let streams = try references.map { (path: $0, lines: try SegmentInput.readLines(path: $0)) }
+        let n = systems[0].hypotheses.count
+        for system in systems.dropFirst() where system.hypotheses.count != n {
+            throw InputError(file: system.name, message: "has \(system.hypotheses.count) lines but \(systems[0].name) has \(n)")
+        }
+        let refs = try SegmentInput.transpose(referenceStreams: streams, hypothesisPath: systems[0].name, hypothesisCount: n)
+        return (systems, refs)
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+@testable import YardstickStore
+
+/// A fresh folder per test, removed when the value goes away (tests run in parallel).
+final class TemporaryFolder {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("yardstick-store-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    /// A new store in this folder.
+    func store(_ name: String = "store.db") throws -> Store { try Store(path: path(name)) }
+}
+
+extension Store {
+    /// Row count of a table, for checking that nothing (or exactly something) was written.
+    func count(_ table: String) throws -> Int {
+        Int(try database.scalar("SELECT count(*) FROM \(table)").int64 ?? -1)
+    }
+
+    /// Row counts of every table, to compare before and after an operation that must change nothing.
+    func tableCounts() throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for table in ["experiments", "runs", "params", "tags", "metric_keys", "metric_points", "datasets", "run_datasets",
+                      "evaluations", "examples", "imports"] {
+            counts[table] = try count(table)
+        }
+        return counts
+    }
+}
