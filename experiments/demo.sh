@@ -28,3 +28,26 @@ step "ROUGE of lead-3 summaries of Debian package descriptions (stemmed)" \
 step "Accuracy and per-class F1 of a keyword classifier of Debian sections" \
      "yardstick score accuracy --data $E/classification/sections.jsonl --hyp-field pred --ref-field label"
 "$BIN" score accuracy --data $E/classification/sections.jsonl --hyp-field pred --ref-field label
+
+step "Import real training logs (Hugging Face trainer_state.json, LLaMA-Factory, OpenAI results CSVs) into $DB" \
+     "yardstick import --experiment demo $E/logs/*"
+"$BIN" import --db "$DB" --experiment demo $E/logs/*
+
+step "Importing again changes nothing" "yardstick import --experiment demo $E/logs/ner-step3.trainer_state.json"
+"$BIN" import --db "$DB" --experiment demo $E/logs/ner-step3.trainer_state.json
+
+step "All runs of the experiment" "yardstick runs list --experiment demo"
+"$BIN" runs list --db "$DB" --experiment demo
+
+step "Filter: runs whose last validation loss is below 0.7 or that used a high learning rate" \
+     "yardstick runs list --where \"metrics.eval_loss < 0.7 or params.learning_rate >= 1e-4\" --sort metrics.eval_loss"
+"$BIN" runs list --db "$DB" --experiment demo --where "metrics.eval_loss < 0.7 or params.learning_rate >= 1e-4" --sort metrics.eval_loss
+
+step "Two NER runs side by side: the hyperparameters that differ and the final metrics" \
+     "yardstick runs compare ner-lr5e-5 ner-step3"
+"$BIN" runs compare --db "$DB" --experiment demo ner-lr5e-5 ner-step3 | head -20
+
+step "The validation-loss curve of one run" "yardstick runs history ner-lr5e-5 eval_loss"
+"$BIN" runs history --db "$DB" --experiment demo ner-lr5e-5 eval_loss
+
+printf '\nThe database is %s: open it with any SQLite client (the README documents the tables).\n' "$DB"

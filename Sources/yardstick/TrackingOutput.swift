@@ -70,7 +70,7 @@ enum TrackingOutput {
     /// for a single run), metrics are evaluation scores first, then final values.
     static func runTable(_ summaries: [RunSummary]) -> String {
         guard !summaries.isEmpty else { return "no runs\n" }
-        let allKeys = Set(summaries.flatMap(\.params.keys)).sorted()
+        let allKeys = Set(summaries.flatMap(\.params.keys)).sorted(by: fineTuningFirst)
         let shownKeys = summaries.count == 1 ? allKeys : allKeys.filter { key in
             let first = summaries[0].params[key]
             return summaries.contains { $0.params[key] != first }
@@ -80,7 +80,7 @@ enum TrackingOutput {
             let params = shownKeys.compactMap { key in summary.params[key].map { "\(key)=\($0)" } }
             let metrics = summary.metrics
             let evaluationKeys = summary.evaluationScores.keys.filter { metrics[$0] != nil }.sorted()
-            let historyKeys = summary.finalMetrics.keys.filter { summary.evaluationScores[$0] == nil }.sorted()
+            let historyKeys = summary.finalMetrics.keys.filter { summary.evaluationScores[$0] == nil }.sorted(by: fineTuningFirst)
             let metricCells = (evaluationKeys + historyKeys).prefix(5).map { "\($0)=\(short(metrics[$0] ?? .nan))" }
             let more = evaluationKeys.count + historyKeys.count > 5 ? " …" : ""
             let paramsText = params.prefix(5).joined(separator: " ") + (params.count > 5 ? " …" : "")
@@ -88,6 +88,15 @@ enum TrackingOutput {
                     metricCells.isEmpty ? "-" : metricCells.joined(separator: " ") + more]
         }
         return table(["ID", "EXPERIMENT", "NAME", "STATUS", "JOB", "PARAMS", "METRICS"], rows)
+    }
+
+    /// The keys a fine-tuner looks at first (losses, epochs, learning rate, batch size) lead a table row; the rest
+    /// follow alphabetically, so five cells show what matters.
+    static func fineTuningFirst(_ a: String, _ b: String) -> Bool {
+        let leading = ["eval_loss", "train_loss", "n_epochs", "num_train_epochs", "learning_rate_multiplier",
+                       "learning_rate", "batch_size", "train_batch_size", "max_steps", "eval_accuracy", "train_accuracy"]
+        let ra = leading.firstIndex(of: a) ?? leading.count, rb = leading.firstIndex(of: b) ?? leading.count
+        return ra != rb ? ra < rb : a < b
     }
 
     // MARK: History
@@ -148,8 +157,10 @@ enum TrackingOutput {
     static func comparisonTable(_ comparison: RunComparison) -> String {
         let header = [""] + comparison.runs.map { "\($0.name) (\($0.id.prefix(8)))" }
         var rows: [[String]] = [["experiment"] + comparison.runs.map(\.experiment), ["status"] + comparison.runs.map(\.status)]
-        rows += comparison.differingParams.map { row in ["params.\(row.key)"] + row.values.map { $0?.description ?? "-" } }
-        rows += comparison.metrics.map { row in ["metrics.\(row.key)"] + row.values.map { $0.map(short) ?? "-" } }
+        rows += comparison.differingParams.sorted { fineTuningFirst($0.key, $1.key) }
+            .map { row in ["params.\(row.key)"] + row.values.map { $0?.description ?? "-" } }
+        rows += comparison.metrics.sorted { fineTuningFirst($0.key, $1.key) }
+            .map { row in ["metrics.\(row.key)"] + row.values.map { $0.map(short) ?? "-" } }
         var out = table(header, rows)
         if !comparison.commonParams.isEmpty {
             out += "same in all runs: " + comparison.commonParams.map { "\($0.key)=\($0.values.first.flatMap { $0 }?.description ?? "")" }.joined(separator: " ") + "\n"

@@ -194,11 +194,15 @@ import YardstickTestSupport
         }
     }
 
-    @Test func trainerStateRunsAreNamedAfterTheirFolderAndKeepTheRunSummaryAsParameters() throws {
+    @Test func renamedTrainerStateRunsAreNamedAfterTheirFileAndKeepTheRunSummaryAsParameters() throws {
         for row in try Self.sources() where row["format"] == "hf_trainer_state" {
             let id = row["id"]!
             let (_, run) = try Self.importRow(row)
-            #expect(run.suggestedName == "raw", "\(id): suggested name \(run.suggestedName ?? "nil")")
+            let file = String(row["file"]!.split(separator: "/").last!)
+            var stem = file.dropLast("trainer_state.json".count)
+            while stem.last == "_" { stem = stem.dropLast() }
+            #expect(run.suggestedName == String(stem),
+                    "\(id): suggested name \(run.suggestedName ?? "nil")")
             let state = try #require(try Fixtures.json("curves/\(row["file"]!)") as? [String: Any])
             let history = try #require(state["log_history"] as? [[String: Any]])
             if let summary = history.last(where: { $0["train_runtime"] != nil }) {

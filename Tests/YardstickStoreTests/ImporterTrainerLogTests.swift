@@ -59,7 +59,7 @@ import YardstickTestSupport
         #expect(run.param("train_loss_mean")?.numericValue?.isNaN == true)
     }
 
-    @Test func trainerStateRunIsNamedAfterTheOutputFolderAboveCheckpointFolders() throws {
+    @Test func trainerStateRunIsNamedAfterARenamedFileOrTheOutputFolderAboveCheckpointFolders() throws {
         let data = try Fixtures.data("importers/hf_diverging_trainer_state.json")
         let cases: [(String, String?)] = [
             ("runs/lr-sweep-3e-4/checkpoint-60/trainer_state.json", "lr-sweep-3e-4"),
@@ -69,6 +69,9 @@ import YardstickTestSupport
             ("out/checkpoint-final/trainer_state.json", "checkpoint-final"),
             ("trainer_state.json", nil),
             ("checkpoint-20/trainer_state.json", nil),
+            ("logs/ner-lr5e-5.trainer_state.json", "ner-lr5e-5"),
+            ("logs/run_7-trainer_state.json", "run_7"),
+            ("logs/state.json", "state"),
         ]
         for (path, name) in cases {
             let run = try #require(try Importers.parse(data: data, path: path).first)

@@ -40,7 +40,7 @@ enum HuggingFaceImporter {
             }
         }
 
-        var run = ImportedRun(suggestedName: runFolderName(forPath: file), provider: "huggingface")
+        var run = ImportedRun(suggestedName: runFolderName(forPath: file, standardFileName: "trainer_state.json"), provider: "huggingface")
         if let epochs = state["num_train_epochs"], let n = epochs.double, n < epochPlaceholderThreshold {
             run.addParam("num_train_epochs", epochs.numericParam)
         }

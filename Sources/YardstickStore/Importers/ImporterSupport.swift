@@ -220,10 +220,19 @@ func nonBlankLines(_ bytes: UnsafeBufferPointer<UInt8>, limit: Int = .max) -> [T
     return lines
 }
 
-/// The folder a run's log sits in, used as the suggested run name. Hugging Face writes intermediate copies into
-/// `checkpoint-N/` folders, so those are skipped in favour of the output folder above them.
-func runFolderName(forPath path: String) -> String? {
+/// The suggested run name of a trainer log. A file renamed by its owner (`ner-lr5e-5.trainer_state.json`) is
+/// named after that stem; a file with the trainer's own name (`trainer_state.json`, `trainer_log.jsonl`) after the
+/// folder it sits in. Hugging Face writes intermediate copies into `checkpoint-N/` folders, so those are skipped in
+/// favour of the output folder above them.
+func runFolderName(forPath path: String, standardFileName: String) -> String? {
     var parts = path.split(whereSeparator: { $0 == "/" || $0 == "\\" }).map(String.init)
+    if let file = parts.last, file != standardFileName {
+        var stem = Substring(file)
+        if stem.hasSuffix(standardFileName) { stem = stem.dropLast(standardFileName.count) }
+        else if let dot = stem.lastIndex(of: ".") { stem = stem[..<dot] }
+        while let last = stem.last, "._- ".contains(last) { stem = stem.dropLast() }
+        if !stem.isEmpty { return String(stem) }
+    }
     guard parts.count >= 2 else { return nil }
     parts.removeLast()
     while let last = parts.last {

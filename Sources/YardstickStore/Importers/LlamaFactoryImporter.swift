@@ -31,7 +31,7 @@ enum LlamaFactoryImporter {
 
         // Resumed runs append lines again and may write them out of order: sort, keep each step's last line.
         let metrics = normalizedMetrics(points)
-        var run = ImportedRun(suggestedName: runFolderName(forPath: file), provider: "llama-factory")
+        var run = ImportedRun(suggestedName: runFolderName(forPath: file, standardFileName: "trainer_log.jsonl"), provider: "llama-factory")
         run.addParam("max_steps", totalSteps.map { ParamValue.int($0) })
         let rates = metrics.filter { $0.key == MetricKey.learningRate && !$0.value.isNaN }.map(\.value)
         if let first = rates.first, let peak = rates.max() {
