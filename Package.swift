@@ -11,7 +11,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
@@ -26,7 +25,6 @@ let package = Package(
             dependencies: [
                 "CSQLite",
                 "YardstickMetrics",
-                .product(name: "CSV", package: "CSV.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -41,7 +39,7 @@ let package = Package(
         .target(name: "YardstickTestSupport", path: "Tests/YardstickTestSupport"),
         .testTarget(name: "YardstickMetricsTests", dependencies: ["YardstickMetrics", "YardstickTestSupport"]),
         .testTarget(name: "YardstickStoreTests", dependencies: ["YardstickStore", "YardstickTestSupport"]),
-        .testTarget(name: "YardstickCLITests", dependencies: ["YardstickTestSupport"]),
+        .testTarget(name: "YardstickCLITests", dependencies: ["YardstickStore", "YardstickTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

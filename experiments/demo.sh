@@ -50,4 +50,10 @@ step "Two NER runs side by side: the hyperparameters that differ and the final m
 step "The validation-loss curve of one run" "yardstick runs history ner-lr5e-5 eval_loss"
 "$BIN" runs history --db "$DB" --experiment demo ner-lr5e-5 eval_loss
 
+
+step "Score a run's outputs and keep the result in the store (score, CI, statistics, per-example results)" \
+     "yardstick score bleu --hyp $E/translation/de.hyp.txt --ref $E/translation/de.ref.txt --run de-tar --experiment demo"
+"$BIN" score bleu --db "$DB" --experiment demo --run de-tar --hyp $E/translation/de.hyp.txt --ref $E/translation/de.ref.txt --no-confidence
+"$BIN" runs list --db "$DB" --experiment demo --where "metrics.bleu > 40"
+
 printf '\nThe database is %s: open it with any SQLite client (the README documents the tables).\n' "$DB"

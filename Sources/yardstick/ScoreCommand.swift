@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import YardstickMetrics
+import YardstickStore
 
 extension MetricName: ExpressibleByArgument {}
 
@@ -87,6 +88,13 @@ struct ScoreCommand: ParsableCommand {
     var json = false
     @Option(help: "Worker threads (default: all cores).")
     var threads: Int?
+    @Option(name: .customLong("run"), help: ArgumentHelp(
+        "Record the score, its interval and the per-example results as evaluations of this run (id, prefix, name or job id; a new run of that name when none matches). Repeat once per --hyp.",
+        valueName: "run"))
+    var recordRuns: [String] = []
+    @Option(help: "Experiment of --run.")
+    var experiment = "default"
+    @OptionGroup var store: StoreOptions
 
     func validate() throws {
         if data == nil && hypotheses.isEmpty { throw ValidationError("give --hyp FILE (and --ref FILE), or --data FILE.jsonl") }
@@ -99,6 +107,11 @@ struct ScoreCommand: ParsableCommand {
         if !(confidenceLevel > 0 && confidenceLevel < 1) { throw ValidationError("--confidence-level must be between 0 and 1") }
         if resamples < 1 || trials < 1 { throw ValidationError("--resamples and --trials must be positive") }
         if seed != "none" && UInt64(seed) == nil { throw ValidationError("--seed takes a non-negative integer or 'none'") }
+        let systemCount = data == nil ? hypotheses.count : max(1, hypothesisFields.count)
+        if !recordRuns.isEmpty && recordRuns.count != systemCount {
+            throw ValidationError("give one --run per system (\(systemCount) systems, \(recordRuns.count) --run)")
+        }
+        if !recordRuns.isEmpty && sentence { throw ValidationError("--run records corpus scores; drop --sentence") }
         _ = try rougeTypes()
         _ = try normalization()
     }
@@ -155,6 +168,7 @@ struct ScoreCommand: ParsableCommand {
         c.seed = seed == "none" ? nil : UInt64(seed)
         c.sentence = sentence
         c.threads = threads
+        c.collectSegmentScores = !recordRuns.isEmpty
         return c
     }
 
@@ -164,6 +178,7 @@ struct ScoreCommand: ParsableCommand {
             let outcome = try CorpusScorer.score(metric: metric, systems: systems, references: refs,
                                                  configuration: configuration())
             for warning in outcome.warnings { Console.warn(warning) }
+            if !recordRuns.isEmpty { try record(outcome, systems: systems, references: refs) }
             if sentence {
                 for row in outcome.sentences { print(row.compact) }
             } else if json {
@@ -171,6 +186,19 @@ struct ScoreCommand: ParsableCommand {
             } else {
                 for line in outcome.text { print(line) }
             }
+        }
+    }
+
+    /// Stores each system's score as evaluations of its `--run`; the report goes to stderr so stdout stays JSON.
+    func record(_ outcome: ScoreOutcome, systems: [SystemInput], references: [[String]]) throws {
+        let store = try self.store.open()
+        let dataset = DatasetReference.file(at: data ?? self.references[0], role: .test)
+        for (index, score) in outcome.systems.enumerated() {
+            let run = try store.resolveOrCreateRun(recordRuns[index], experiment: experiment)
+            let examples = Store.examples(of: score, hypotheses: systems[index].hypotheses, references: references)
+            try store.recordScore(run: run.id, score: score, dataset: dataset, examples: examples)
+            let numbers = score.headlines.map { "\($0.metric) = \(String(format: "%.4g", $0.value))" }.joined(separator: ", ")
+            FileHandle.standardError.write(Data("recorded \(numbers) (\(score.segmentCount) examples) in run \(run.name) [\(run.id.prefix(8))]\n".utf8))
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import YardstickStore
 import YardstickTestSupport
 
 /// End-to-end tests: the built `yardstick` binary on fixture files, checked against the reference libraries' values.
@@ -215,6 +216,33 @@ import YardstickTestSupport
         let r3 = try CLIRunner.run(["score", "bleu", "--hyp", "a", "--ref", "b", "--tokenize", "moses"])
         #expect(r3.status == 2)
         #expect(r3.stderr.contains("--tokenize"))
+    }
+
+    @Test func scoreWithRunRecordsEvaluationsExamplesAndTheTestSet() throws {
+        let (dir, hyp, refs) = try translationFiles("tr_de")
+        let db = dir.appendingPathComponent("store.db").path
+        let r = try CLIRunner.run(["score", "bleu", "--hyp", hyp, "--ref", refs[0], "--run", "de-tar",
+                                   "--experiment", "mt", "--db", db, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("recorded bleu = 42.92 (419 examples) in run de-tar"), "\(r.stderr)")
+        _ = try CLIRunner.json(r)  // stdout stays pure JSON
+        let store = try Store(path: db)
+        let run = try store.resolveRun("de-tar", experiment: "mt")
+        let evaluations = try store.evaluations(run: run.id)
+        let bleu = try #require(evaluations.first)
+        let want = try expectedCase("tr_de", "corpus_bleu", "bleu/refs=1/tok=13a/lc=false/smooth=exp/eff=false")
+        #expect(bleu.metric == "bleu")
+        #expect(Fixtures.close(bleu.score, Fixtures.double(want["score"])!))
+        #expect(signatureMatches(bleu.signature, want["signature"]))
+        #expect(bleu.ciLow! < bleu.score && bleu.score < bleu.ciHigh!)
+        #expect(bleu.statistics?.count == 10 && bleu.statistics?[0] == 2176 && bleu.statistics?[1] == 2169)
+        #expect(bleu.dataset?.path == refs[0] && bleu.dataset?.role == .test && bleu.dataset?.sha256?.count == 64)
+        let examples = try store.examples(evaluation: bleu.id!)
+        #expect(examples.count == 419)
+        let sentence = try Fixtures.jsonLines("translation/tr_de.sentence.expected.jsonl".metrics)[0]["sentence_bleu"] as! [String: Any]
+        #expect(Fixtures.close(examples[0].scores["bleu"]!, Fixtures.double(sentence["score"])!), "sentence BLEU per example")
+        let listed = try CLIRunner.run(["runs", "list", "--db", db, "--where", "metrics.bleu > 40", "--json"])
+        #expect((try CLIRunner.json(listed) as! [[String: Any]]).map { $0["name"] as? String } == ["de-tar"])
     }
 
     @Test func rougeWarnsWhenTheCompatibleTokenizerDropsMostCharacters() throws {

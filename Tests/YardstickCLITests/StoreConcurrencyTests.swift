@@ -1,66 +1,22 @@
 import Foundation
 import Testing
+import YardstickStore
 import YardstickTestSupport
 
-/// Reads a database file directly through the system SQLite library (loaded at run time, since this test
-/// target links only the test support module), to check what the processes left behind.
+/// Reads what the processes left behind through the project's own SQLite wrapper, opened read-write so WAL
+/// recovery runs as it would for the next yardstick process.
 struct SQLiteProbe {
-    private typealias Open = @convention(c) (UnsafePointer<CChar>, UnsafeMutablePointer<OpaquePointer?>, Int32, UnsafePointer<CChar>?) -> Int32
-    private typealias Prepare = @convention(c) (OpaquePointer, UnsafePointer<CChar>, Int32, UnsafeMutablePointer<OpaquePointer?>, UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32
-    private typealias Step = @convention(c) (OpaquePointer) -> Int32
-    private typealias ColumnText = @convention(c) (OpaquePointer, Int32) -> UnsafePointer<UInt8>?
-    private typealias Finish = @convention(c) (OpaquePointer?) -> Int32
-
-    private let open: Open
-    private let prepare: Prepare
-    private let step: Step
-    private let columnText: ColumnText
-    private let finalize: Finish
-    private let close: Finish
-
-    init() throws {
-        let names = ["libsqlite3.so.0", "libsqlite3.so", "libsqlite3.dylib", "/usr/lib/libsqlite3.dylib"]
-        guard let library = names.lazy.compactMap({ dlopen($0, RTLD_NOW) }).first else {
-            throw ProbeError(message: "cannot load the SQLite library")
-        }
-        func symbol<T>(_ name: String, as type: T.Type) throws -> T {
-            guard let pointer = dlsym(library, name) else { throw ProbeError(message: "missing \(name)") }
-            return unsafeBitCast(pointer, to: type)
-        }
-        open = try symbol("sqlite3_open_v2", as: Open.self)
-        prepare = try symbol("sqlite3_prepare_v2", as: Prepare.self)
-        step = try symbol("sqlite3_step", as: Step.self)
-        columnText = try symbol("sqlite3_column_text", as: ColumnText.self)
-        finalize = try symbol("sqlite3_finalize", as: Finish.self)
-        close = try symbol("sqlite3_close_v2", as: Finish.self)
-    }
-
-    struct ProbeError: Error, CustomStringConvertible {
-        var message: String
-        var description: String { message }
-    }
-
-    /// The first column of every row of `sql`, as text. Opens read-write so WAL recovery can run, as it
-    /// would for the next yardstick process.
+    /// The first column of every row of `sql`, as text.
     func column(_ sql: String, in path: String) throws -> [String] {
-        var db: OpaquePointer?
-        guard open(path, &db, 0x2 /* SQLITE_OPEN_READWRITE */, nil) == 0, let db else {
-            _ = close(db)
-            throw ProbeError(message: "cannot open \(path)")
-        }
-        defer { _ = close(db) }
-        var statement: OpaquePointer?
-        guard prepare(db, sql, -1, &statement, nil) == 0, let statement else { throw ProbeError(message: "cannot prepare \(sql)") }
-        defer { _ = finalize(statement) }
-        var rows: [String] = []
-        while true {
-            let rc = step(statement)
-            if rc == 100 /* SQLITE_ROW */ {
-                rows.append(columnText(statement, 0).map { String(cString: $0) } ?? "NULL")
-            } else if rc == 101 /* SQLITE_DONE */ {
-                return rows
-            } else {
-                throw ProbeError(message: "step failed with \(rc) for \(sql)")
+        let database = try Database(path: path, flags: [.readWrite])
+        defer { database.close() }
+        return try database.query(sql).map { row in
+            switch row.first ?? .null {
+            case .null: return "NULL"
+            case let .integer(v): return String(v)
+            case let .real(v): return String(v)
+            case let .text(v): return v
+            case let .blob(v): return "\(v.count) bytes"
             }
         }
     }
@@ -101,7 +57,7 @@ struct SQLiteProbe {
             #expect(!result.stderr.contains("locked"), "process \(process): \(result.stderr)")
             #expect(result.stdout.hasPrefix("logged 20000 points"), "process \(process): \(result.stdout)")
         }
-        let probe = try SQLiteProbe()
+        let probe = SQLiteProbe()
         #expect(try probe.column("SELECT count(*) FROM metric_points", in: cli.database) == ["160000"])
         #expect(try probe.column("PRAGMA integrity_check", in: cli.database) == ["ok"])
     }
@@ -113,7 +69,7 @@ struct SQLiteProbe {
         for (process, result) in started.map({ $0.wait() }).enumerated() {
             #expect(result.status == 0, "process \(process) exited \(result.status): \(result.stderr)")
         }
-        let probe = try SQLiteProbe()
+        let probe = SQLiteProbe()
         #expect(try probe.column("SELECT count(*) FROM runs", in: cli.database) == ["8"])
         #expect(try probe.column("SELECT count(*) FROM experiments", in: cli.database) == ["1"])
         #expect(try probe.column("PRAGMA user_version", in: cli.database) == ["1"])
@@ -138,7 +94,7 @@ struct SQLiteProbe {
         if killedMidWay { kill(writer.process.processIdentifier, SIGKILL) }
         let result = writer.wait()
         #expect(killedMidWay && result.killedBySignal, "the writer finished before it could be killed; the test proved nothing")
-        let probe = try SQLiteProbe()
+        let probe = SQLiteProbe()
         #expect(try probe.column("PRAGMA integrity_check", in: cli.database) == ["ok"])
         let stored = try probe.column("SELECT count(*) FROM metric_points", in: cli.database)
         #expect(stored == ["100"] || stored == ["\(rows + 100)"], "partial batch survived: \(stored)")

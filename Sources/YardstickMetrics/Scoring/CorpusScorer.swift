@@ -45,6 +45,8 @@ public struct ScoreConfiguration: Sendable {
     /// Per-segment scores instead of corpus scores.
     public var sentence = false
     public var threads: Int?
+    /// Also compute every segment's sentence-level headline scores (for storing per-example results).
+    public var collectSegmentScores = false
 
     public init() {}
 
@@ -68,6 +70,32 @@ public struct ScoreOutcome: Sendable {
     /// One JSON object per segment (and system) in `--sentence` mode.
     public var sentences: [JSONValue]
     public var warnings: [String]
+    /// The corpus results per system, in the order given (empty in `--sentence` mode).
+    public var systems: [SystemScore] = []
+}
+
+/// One headline number of a corpus score (e.g. BLEU, or ROUGE-L F-measure) with its interval.
+public struct HeadlineScore: Sendable, Equatable {
+    /// `bleu`, `chrf`, `ter`, `rouge1`…`rougeLsum`, `accuracy`, `macro_f1`, `exact_match`, `f1`.
+    public var metric: String
+    public var value: Double
+    public var low: Double?
+    public var high: Double?
+}
+
+/// The corpus result of one system, in the form the experiment store keeps.
+public struct SystemScore: Sendable {
+    public var system: String
+    public var signature: String
+    public var headlines: [HeadlineScore]
+    /// Summed sufficient statistics, so the score can be recomputed and compared later.
+    public var totals: [Double]
+    public var segmentCount: Int
+    /// The metric's JSON fields (counts, precisions, per-class scores…).
+    public var details: JSONValue
+    /// Sentence-level headline scores per segment, keyed like ``HeadlineScore/metric``
+    /// (only with ``ScoreConfiguration/collectSegmentScores``).
+    public var segmentScores: [String: [Double]]
 }
 
 /// Scores one or more systems against shared references and adds confidence intervals and paired tests.
@@ -91,7 +119,10 @@ public enum CorpusScorer {
                             ("precisions", .array(s.precisions.map { .double($0) })), ("bp", .double(s.bp)),
                             ("sys_len", .int(s.sysLen)), ("ref_len", .int(s.refLen)), ("ratio", .double(s.ratio))]
                        }, human: { $0.formatted() },
-                       headlines: [("score", { bleu.score(totals: $0).score })])
+                       headlines: [("score", { bleu.score(totals: $0).score })],
+                       storedName: "bleu",
+                       // Per-example scores are sentence BLEU, which needs the effective order (as sacrebleu's sentence_bleu).
+                       sentenceHeadlines: [("score", { [sentence = BLEU(tokenizer: c.tokenize, lowercase: c.lowercase, smoothing: c.smoothing, effectiveOrder: true)] in sentence.score(totals: $0).score })])
         case .chrf:
             let chrf = CHRF(charOrder: c.charOrder, wordOrder: c.wordOrder, beta: c.beta, lowercase: c.lowercase,
                             whitespace: c.whitespace, epsSmoothing: c.epsSmoothing)
@@ -99,7 +130,7 @@ public enum CorpusScorer {
                        fields: { s in
                            [("name", .string(s.name)), ("score", .double(s.score)), ("stats", .array(s.stats.map { .int($0) }))]
                        }, human: { $0.formatted() },
-                       headlines: [("score", { chrf.score(totals: $0).score })])
+                       headlines: [("score", { chrf.score(totals: $0).score })], storedName: c.wordOrder > 0 ? "chrf++" : "chrf")
         case .ter:
             let ter = TER(normalized: c.normalized, noPunct: c.noPunct, asianSupport: c.asianSupport,
                           caseSensitive: c.caseSensitive)
@@ -108,7 +139,7 @@ public enum CorpusScorer {
                            [("name", .string("TER")), ("score", .double(s.score)), ("num_edits", .double(s.numEdits)),
                             ("ref_length", .double(s.refLength))]
                        }, human: { $0.formatted() },
-                       headlines: [("score", { ter.score(totals: $0).score })])
+                       headlines: [("score", { ter.score(totals: $0).score })], storedName: "ter")
         case .rouge:
             let rouge = ROUGE(types: c.rougeTypes, useStemmer: c.stemmer, tokenizer: c.rougeTokenizer)
             var outcome = run(rouge, name: "ROUGE", systems: systems, references: references, c: c,
@@ -193,6 +224,8 @@ public enum CorpusScorer {
         _ metric: M, name: String, systems: [SystemInput], references: [[String]], c: ScoreConfiguration,
         fields: (M.Score) -> [(String, JSONValue)], human: (M.Score) -> String,
         headlines: [(String, Significance.Scorer)],
+        storedName: String? = nil,
+        sentenceHeadlines: [(String, Significance.Scorer)]? = nil,
         finish: (SystemInput, [(String, JSONValue)]) -> [(String, JSONValue)] = { $1 }
     ) -> ScoreOutcome {
         let nrefs = references.first?.count ?? 0
@@ -215,6 +248,7 @@ public enum CorpusScorer {
         }
 
         var systemObjects: [JSONValue] = []
+        var systemScores: [SystemScore] = []
         var text: [String] = []
         let baselineStats = stats[0]
         for (s, system) in systems.enumerated() {
@@ -264,6 +298,9 @@ public enum CorpusScorer {
             object = finish(system, object)
             let jsonObject = JSONValue.object(object)
             systemObjects.append(jsonObject)
+            systemScores.append(systemScore(system: system, signature: signature, stats: stats[s], headlines: headlines,
+                                            storedName: storedName, sentenceHeadlines: sentenceHeadlines ?? headlines,
+                                            json: jsonObject, collectSegments: c.collectSegmentScores))
 
             var line = human(result)
             if systems.count > 1 { line = "\(system.name): " + line.replacingOccurrences(of: "\n", with: "\n  ") }
@@ -300,6 +337,33 @@ public enum CorpusScorer {
                 })),
             ])
         }
-        return ScoreOutcome(json: json, text: text, sentences: [], warnings: [])
+        return ScoreOutcome(json: json, text: text, sentences: [], warnings: [], systems: systemScores)
+    }
+
+    private static func systemScore(
+        system: SystemInput, signature: String, stats: SegmentStatistics, headlines: [(String, Significance.Scorer)],
+        storedName: String?, sentenceHeadlines: [(String, Significance.Scorer)], json: JSONValue, collectSegments: Bool
+    ) -> SystemScore {
+        let totals = stats.totals()
+        let names = headlines.map { key, _ in key == "score" ? (storedName ?? key) : key }
+        var scores: [HeadlineScore] = []
+        for ((_, headline), name) in zip(headlines, names) {
+            var interval: JSONValue?
+            if let confidence = json["confidence"] {
+                interval = headlines.count == 1 ? confidence : confidence[headlines[scores.count].0]
+            }
+            var low: Double?, high: Double?
+            if case let .double(l)? = interval?["low"] { low = l }
+            if case let .double(h)? = interval?["high"] { high = h }
+            scores.append(HeadlineScore(metric: name, value: headline(totals), low: low, high: high))
+        }
+        var segments: [String: [Double]] = [:]
+        if collectSegments {
+            for ((_, headline), name) in zip(sentenceHeadlines, names) {
+                segments[name] = (0..<stats.count).map { headline(stats.row($0)) }
+            }
+        }
+        return SystemScore(system: system.name, signature: signature, headlines: scores, totals: totals,
+                           segmentCount: stats.count, details: json, segmentScores: segments)
     }
 }
