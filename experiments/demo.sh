@@ -45,11 +45,12 @@ step "Filter: runs whose last validation loss is below 0.7 or that used a high l
 
 step "Two NER runs side by side: the hyperparameters that differ and the final metrics" \
      "yardstick runs compare ner-lr5e-5 ner-step3"
-"$BIN" runs compare --db "$DB" --experiment demo ner-lr5e-5 ner-step3 | head -20
+compare=$("$BIN" runs compare --db "$DB" --experiment demo ner-lr5e-5 ner-step3)
+printf '%s\n' "$compare" | head -16
+echo "… ($(printf '%s\n' "$compare" | wc -l) lines in all)"
 
 step "The validation-loss curve of one run" "yardstick runs history ner-lr5e-5 eval_loss"
 "$BIN" runs history --db "$DB" --experiment demo ner-lr5e-5 eval_loss
-
 
 step "Score a run's outputs and keep the result in the store (score, CI, statistics, per-example results)" \
      "yardstick score bleu --hyp $E/translation/de.hyp.txt --ref $E/translation/de.ref.txt --run de-tar --experiment demo"
