@@ -148,7 +148,7 @@ public enum StoreSchema {
     /// The schema described for people: what each table holds and why it is shaped that way.
     /// The README includes this text as `Schema.md`.
     public static let documentation = """
-        # Yardstick store schema (version 1)
+        ## Store schema (version 1)
 
         One SQLite file (default `experiments/yardstick.db`, 8 KiB pages) in WAL mode (`synchronous=NORMAL`,
         `foreign_keys=ON`, 30 s busy timeout). Every write runs in a `BEGIN IMMEDIATE` transaction, so
@@ -162,14 +162,14 @@ public enum StoreSchema {
         millions of metric points stores 1–3 bytes for its run instead of the 32-character id.
         Deleting a run deletes everything that belongs to it (`ON DELETE CASCADE`).
 
-        ## experiments
+        ### experiments
         | column | type | meaning |
         | --- | --- | --- |
         | id | INTEGER PK | |
         | name | TEXT UNIQUE | experiment name, created on first use |
         | created_at | TEXT | |
 
-        ## runs
+        ### runs
         | column | type | meaning |
         | --- | --- | --- |
         | pk | INTEGER PK | internal key used by child tables |
@@ -185,17 +185,17 @@ public enum StoreSchema {
 
         Indices: `UNIQUE(experiment_id, name)` (also serves "runs of an experiment"), `runs_by_job_id`, `runs_by_created`.
 
-        ## params — hyperparameters, one value per key
+        ### params — hyperparameters, one value per key
         `run_pk, key, value TEXT, value_type ('int'|'float'|'string'|'bool')`, primary key `(run_pk, key)`.
         Logging a key again replaces its value. Filters compare `int`/`float` params as numbers and the rest as text.
 
-        ## tags — free-form labels
+        ### tags — free-form labels
         `run_pk, key, value`, primary key `(run_pk, key)`; setting a key again replaces its value.
 
-        ## metric_keys — interned metric names
+        ### metric_keys — interned metric names
         `id INTEGER PK, key TEXT UNIQUE` (`loss`, `eval/loss`, …), so each point stores a small integer.
 
-        ## metric_points — the curves
+        ### metric_points — the curves
         | column | type | meaning |
         | --- | --- | --- |
         | run_pk | INTEGER | `runs.pk` |
@@ -217,12 +217,12 @@ public enum StoreSchema {
         the next `seq` (MLflow likewise keeps both). Histories list a step's points in `seq` order, and the
         final value of a metric is the one with the highest step, then the highest `seq`.
 
-        ## datasets and run_datasets
+        ### datasets and run_datasets
         `datasets(id, path, role, sha256, size_bytes, UNIQUE(path, sha256))`: a file or provider file id
         (`file-abc123`), with the role it was first registered with. `run_datasets(run_pk, dataset_id, role)`
         says which runs used it and how (`train`, `valid`, `test`).
 
-        ## evaluations — scores of a run
+        ### evaluations — scores of a run
         | column | type | meaning |
         | --- | --- | --- |
         | id | INTEGER PK | |
@@ -240,11 +240,11 @@ public enum StoreSchema {
         In filters and listings `metrics.X` is the latest evaluation named X when the run has one,
         else the final value of the history X.
 
-        ## examples — per-example outputs of an evaluation
+        ### examples — per-example outputs of an evaluation
         `id, evaluation_id → evaluations, example_id (UNIQUE per evaluation), input, reference, prediction,
         scores (JSON object of per-example scores), error, latency_ms`, listed in insertion order.
 
-        ## imports — provenance of imported files
+        ### imports — provenance of imported files
         `id, run_pk → runs, path, format, sha256, size_bytes, imported_at, points` (metric points the
         import added), one row per run a file created or extended (UNIQUE(sha256, run_pk)). Importing a file whose
         SHA-256 is already here changes nothing.
