@@ -1,4 +1,5 @@
 import Foundation
+import YardstickMetrics
 
 /// A typed hyperparameter or setting. OpenAI's `"auto"` stays a string.
 public enum ParamValue: Sendable, Equatable, Hashable, CustomStringConvertible {
@@ -140,20 +141,6 @@ public struct ImportedRun: Sendable, Equatable {
     }
 }
 
-/// A parse failure, naming the file and, where it applies, the 1-based line.
-public struct ImportError: Error, Equatable, CustomStringConvertible {
-    public var file: String
-    public var line: Int?
-    public var message: String
-
-    public init(file: String, line: Int? = nil, message: String) {
-        self.file = file
-        self.line = line
-        self.message = message
-    }
-
-    public var description: String {
-        if let line { return "\(file):\(line): \(message)" }
-        return "\(file): \(message)"
-    }
-}
+/// A parse failure, naming the file and, where it applies, the 1-based line (the same type as the scoring
+/// input errors, so every "bad file" message reads alike).
+public typealias ImportError = InputError

@@ -1,4 +1,5 @@
 import Foundation
+import YardstickMetrics
 
 /// A dataset linked to a run, with the role it plays there.
 public struct RunDataset: Sendable, Equatable {
@@ -204,7 +205,7 @@ extension Store {
                 try insert.bind(example.input, at: 3)
                 try insert.bind(example.reference, at: 4)
                 try insert.bind(example.prediction, at: 5)
-                let scores = TrackingJSON.object(example.scores.sorted { $0.key < $1.key }.map { ($0.key, .double($0.value)) })
+                let scores = JSONValue.object(example.scores.sorted { $0.key < $1.key }.map { ($0.key, .double($0.value)) })
                 try insert.bind(example.scores.isEmpty ? nil : scores.serialized(), at: 6)
                 try insert.bind(example.error, at: 7)
                 try insert.bind(example.latencyMs, at: 8)

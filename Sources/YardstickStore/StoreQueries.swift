@@ -1,4 +1,5 @@
 import Foundation
+import YardstickMetrics
 
 /// Where an imported file came from, as recorded in the `imports` table.
 public struct ImportRecord: Sendable, Equatable {
@@ -149,21 +150,21 @@ extension Store {
         }
         for summary in summaries {
             let run = summary.run
-            var cells: [TrackingJSON] = [
+            var cells: [JSONValue] = [
                 .string(run.id), .string(run.experiment), .string(run.name), .string(run.status),
                 .string(StoreTime.format(run.createdAt)), .string(run.startedAt.map(StoreTime.format)),
                 .string(run.endedAt.map(StoreTime.format)), .string(run.provider), .string(run.jobID),
                 .string(run.baseModel), .string(run.fineTunedModel),
             ]
             let metrics = summary.metrics
-            cells += paramKeys.map { summary.params[$0].map(TrackingJSON.param) ?? .null }
-            cells += metricKeys.map { metrics[$0].map(TrackingJSON.double) ?? .null }
-            cells += tagKeys.map { summary.tags[$0].map(TrackingJSON.string) ?? .null }
+            cells += paramKeys.map { summary.params[$0].map(JSONValue.param) ?? .null }
+            cells += metricKeys.map { metrics[$0].map(JSONValue.double) ?? .null }
+            cells += tagKeys.map { summary.tags[$0].map(JSONValue.string) ?? .null }
             switch format {
             case .csv:
                 out += cells.map(Store.csvCell).joined(separator: ",") + "\n"
             case .jsonl:
-                TrackingJSON.object(Array(zip(columns, cells))).write(into: &out)
+                out += JSONValue.object(Array(zip(columns, cells))).serialized()
                 out += "\n"
             }
         }
@@ -171,14 +172,14 @@ extension Store {
     }
 
     /// A CSV cell for a JSON-typed value: numbers in shortest form (`NaN`, `inf`, `-inf` for non-finite).
-    static func csvCell(_ value: TrackingJSON) -> String {
+    static func csvCell(_ value: JSONValue) -> String {
         switch value {
         case .null: return ""
         case let .string(s): return csvField(s)
         case let .double(d):
             if d.isNaN { return "NaN" }
             if d.isInfinite { return d < 0 ? "-inf" : "inf" }
-            return TrackingJSON.number(d)
+            return JSONValue.plainNumber(d)
         default: return csvField(value.serialized())
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import YardstickMetrics
 
 /// Timestamps as the store keeps them: UTC ISO-8601 text with milliseconds, which sorts as text.
 public enum StoreTime {
@@ -62,100 +63,14 @@ public enum StoreTime {
     }
 }
 
-/// A JSON value with a deterministic writer: keys keep their given order, doubles use Swift's shortest
-/// round-tripping form, and non-finite numbers (which JSON cannot express) are written as `null`.
-public indirect enum TrackingJSON: Sendable, Equatable {
-    case null
-    case bool(Bool)
-    case int(Int64)
-    case double(Double)
-    case string(String)
-    case array([TrackingJSON])
-    case object([(String, TrackingJSON)])
-    /// JSON text already validated elsewhere (e.g. an evaluation's `details`), written as is.
-    case raw(String)
-
-    /// Equal when the serialized texts are.
-    public static func == (a: TrackingJSON, b: TrackingJSON) -> Bool { a.serialized() == b.serialized() }
-
-    /// An optional string, `null` when nil.
-    public static func string(_ value: String?) -> TrackingJSON { value.map { .string($0) } ?? .null }
-    /// An optional double, `null` when nil.
-    public static func double(_ value: Double?) -> TrackingJSON { value.map { .double($0) } ?? .null }
-    /// An optional integer, `null` when nil.
-    public static func int(_ value: Int64?) -> TrackingJSON { value.map { .int($0) } ?? .null }
-
+extension JSONValue {
     /// A parameter with its JSON type (int, number, string or bool).
-    public static func param(_ value: ParamValue) -> TrackingJSON {
+    public static func param(_ value: ParamValue) -> JSONValue {
         switch value {
-        case let .int(i): return .int(i)
+        case let .int(i): return .int(Int(i))
         case let .double(d): return .double(d)
         case let .string(s): return .string(s)
         case let .bool(b): return .bool(b)
         }
-    }
-
-    /// Compact JSON text.
-    public func serialized() -> String {
-        var out = ""
-        write(into: &out)
-        return out
-    }
-
-    /// Appends compact JSON text to `out`.
-    public func write(into out: inout String) {
-        switch self {
-        case .null: out += "null"
-        case let .raw(text): out += text
-        case let .bool(b): out += b ? "true" : "false"
-        case let .int(i): out += String(i)
-        case let .double(d): out += TrackingJSON.number(d)
-        case let .string(s): TrackingJSON.quote(s, into: &out)
-        case let .array(items):
-            out += "["
-            for (i, item) in items.enumerated() {
-                if i > 0 { out += "," }
-                item.write(into: &out)
-            }
-            out += "]"
-        case let .object(members):
-            out += "{"
-            for (i, (key, value)) in members.enumerated() {
-                if i > 0 { out += "," }
-                TrackingJSON.quote(key, into: &out)
-                out += ":"
-                value.write(into: &out)
-            }
-            out += "}"
-        }
-    }
-
-    /// A double as a JSON number: integral values without a fraction, others in shortest round-trip form.
-    public static func number(_ d: Double) -> String {
-        guard d.isFinite else { return "null" }
-        if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
-        return String(d)
-    }
-
-    /// Appends `s` as a JSON string literal.
-    public static func quote(_ s: String, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import YardstickMetrics
 import YardstickStore
 
 extension ImportFormat: ExpressibleByArgument {}
@@ -33,7 +34,7 @@ struct ImportCommand: ParsableCommand {
     func run() throws {
         try TrackingIO.reportingErrors {
             let store = try self.store.open()
-            var objects: [TrackingJSON] = []
+            var objects: [JSONValue] = []
             for file in files {
                 let result = try store.importFile(at: file, format: ImportFormat(rawValue: format), experiment: experiment, run: runReference)
                 if json {
@@ -42,7 +43,7 @@ struct ImportCommand: ParsableCommand {
                     TrackingIO.write(Self.text(result, experiment: experiment) + "\n")
                 }
             }
-            if json { TrackingIO.write(TrackingJSON.array(objects).serialized() + "\n") }
+            if json { TrackingIO.write(JSONValue.array(objects).serialized() + "\n") }
         }
     }
 
@@ -60,7 +61,7 @@ struct ImportCommand: ParsableCommand {
         }.joined(separator: "\n")
     }
 
-    static func json(_ result: FileImportResult) -> TrackingJSON {
+    static func json(_ result: FileImportResult) -> JSONValue {
         .object([
             ("path", .string(result.path)), ("format", .string(result.format.rawValue)), ("sha256", .string(result.sha256)),
             ("runs", .array(result.outcomes.map { outcome in

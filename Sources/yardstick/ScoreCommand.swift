@@ -173,7 +173,7 @@ struct ScoreCommand: ParsableCommand {
     }
 
     func run() throws {
-        try runReportingErrors {
+        try TrackingIO.reportingErrors {
             let (systems, refs) = try loadInputs()
             let outcome = try CorpusScorer.score(metric: metric, systems: systems, references: refs,
                                                  configuration: configuration())

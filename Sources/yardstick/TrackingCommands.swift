@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import YardstickMetrics
 import YardstickStore
 
 /// `--db`, shared by every command that touches the store.
@@ -64,7 +65,7 @@ struct TrackingRuns: ParsableCommand {
                     tags: tags.map { ($0.key, $0.value) }, jobID: jobID, baseModel: baseModel, provider: provider,
                     status: status, notes: notes)
                 if json {
-                    TrackingIO.write(TrackingJSON.object([("id", .string(run.id)), ("name", .string(run.name)), ("experiment", .string(run.experiment))]).serialized() + "\n")
+                    TrackingIO.write(JSONValue.object([("id", .string(run.id)), ("name", .string(run.name)), ("experiment", .string(run.experiment))]).serialized() + "\n")
                 } else {
                     TrackingIO.write(run.id + "\n")
                 }
@@ -111,7 +112,7 @@ struct TrackingRuns: ParsableCommand {
                 }
                 let summaries = try store.listRuns(experiment: experiment, filter: parsedFilter, sort: parsedSort, limit: limit)
                 if json {
-                    TrackingIO.write(TrackingJSON.array(summaries.map(TrackingOutput.summaryJSON)).serialized() + "\n")
+                    TrackingIO.write(JSONValue.array(summaries.map(TrackingOutput.summaryJSON)).serialized() + "\n")
                 } else {
                     TrackingIO.write(TrackingOutput.runTable(summaries))
                 }
@@ -263,7 +264,7 @@ struct TrackingLog: ParsableCommand {
                 let found = try store.resolveRun(reference, experiment: experiment)
                 let stored = try store.logMetrics(run: found.id, points)
                 if json {
-                    TrackingIO.write(TrackingJSON.object([
+                    TrackingIO.write(JSONValue.object([
                         ("run", .string(found.id)), ("points", .int(Int64(stored))), ("skipped", .int(Int64(points.count - stored))),
                     ]).serialized() + "\n")
                 } else {
@@ -368,12 +369,14 @@ struct TrackingFailure: Error, CustomStringConvertible {
 /// How the tracking commands finish: output in one write, failures as one `error: …` line.
 enum TrackingIO {
     /// Runs a command body, turning any failure into one `error: …` line on stderr and exit code 1.
-    /// Usage errors never get here: ArgumentParser reports them before `run()`.
+    /// Usage errors (`ValidationError`, also when found late, e.g. two inputs on stdin) keep exit code 2.
     static func reportingErrors(_ body: () throws -> Void) throws {
         do {
             try body()
         } catch let exit as ExitCode {
             throw exit
+        } catch let usage as ValidationError {
+            throw usage
         } catch {
             let message: String
             switch error {

@@ -1,4 +1,5 @@
 import Foundation
+import YardstickMetrics
 import YardstickStore
 
 /// Text tables and JSON documents printed by the tracking commands. JSON field names are stable;
@@ -19,7 +20,7 @@ enum TrackingOutput {
     static func exact(_ value: Double) -> String {
         if value.isNaN { return "NaN" }
         if value.isInfinite { return value < 0 ? "-inf" : "inf" }
-        return TrackingJSON.number(value)
+        return JSONValue.plainNumber(value)
     }
 
     /// Columns padded to their widest cell, two spaces apart.
@@ -40,12 +41,12 @@ enum TrackingOutput {
         return line(header) + rows.map(line).joined()
     }
 
-    static func object<V>(_ dictionary: [String: V], _ transform: (V) -> TrackingJSON) -> TrackingJSON {
+    static func object<V>(_ dictionary: [String: V], _ transform: (V) -> JSONValue) -> JSONValue {
         .object(dictionary.sorted { $0.key < $1.key }.map { ($0.key, transform($0.value)) })
     }
 
     /// The run's attributes as JSON members.
-    static func runMembers(_ run: Run) -> [(String, TrackingJSON)] {
+    static func runMembers(_ run: Run) -> [(String, JSONValue)] {
         [
             ("id", .string(run.id)), ("experiment", .string(run.experiment)), ("name", .string(run.name)),
             ("status", .string(run.status)), ("created_at", .string(StoreTime.format(run.createdAt))),
@@ -56,13 +57,13 @@ enum TrackingOutput {
     }
 
     /// One element of `runs list --json`.
-    static func summaryJSON(_ summary: RunSummary) -> TrackingJSON {
+    static func summaryJSON(_ summary: RunSummary) -> JSONValue {
         .object(runMembers(summary.run) + [
-            ("params", object(summary.params, TrackingJSON.param)),
-            ("tags", object(summary.tags, TrackingJSON.string)),
-            ("metrics", object(summary.metrics, TrackingJSON.double)),
-            ("final_metrics", object(summary.finalMetrics, TrackingJSON.double)),
-            ("evaluation_scores", object(summary.evaluationScores, TrackingJSON.double)),
+            ("params", object(summary.params, JSONValue.param)),
+            ("tags", object(summary.tags, JSONValue.string)),
+            ("metrics", object(summary.metrics, JSONValue.double)),
+            ("final_metrics", object(summary.finalMetrics, JSONValue.double)),
+            ("evaluation_scores", object(summary.evaluationScores, JSONValue.double)),
         ])
     }
 
@@ -103,17 +104,17 @@ enum TrackingOutput {
 
     static func historyJSON(run: Run, points: [MetricPoint]) -> String {
         var out = "{\"run\":"
-        TrackingJSON.quote(run.id, into: &out)
+        JSONValue.escape(run.id, into: &out)
         out += ",\"points\":["
         out.reserveCapacity(points.count * 72)
         for (i, point) in points.enumerated() {
             if i > 0 { out += "," }
             out += "{\"key\":"
-            TrackingJSON.quote(point.key, into: &out)
+            JSONValue.escape(point.key, into: &out)
             out += ",\"step\":\(point.step),\"epoch\":"
-            out += point.epoch.map(TrackingJSON.number) ?? "null"
-            out += ",\"value\":" + TrackingJSON.number(point.value)
-            out += ",\"wall_time\":" + (point.wallTime.map(TrackingJSON.number) ?? "null") + "}"
+            out += point.epoch.map(JSONValue.plainNumber) ?? "null"
+            out += ",\"value\":" + JSONValue.plainNumber(point.value)
+            out += ",\"wall_time\":" + (point.wallTime.map(JSONValue.plainNumber) ?? "null") + "}"
         }
         return out + "]}\n"
     }
@@ -141,16 +142,16 @@ enum TrackingOutput {
 
     // MARK: Compare
 
-    static func comparisonJSON(_ comparison: RunComparison) -> TrackingJSON {
+    static func comparisonJSON(_ comparison: RunComparison) -> JSONValue {
         .object([
             ("runs", .array(comparison.runs.map { .object([("id", .string($0.id)), ("name", .string($0.name)), ("experiment", .string($0.experiment))]) })),
             ("differing_params", .object(comparison.differingParams.map { row in
-                (row.key, .array(row.values.map { $0.map(TrackingJSON.param) ?? .null }))
+                (row.key, .array(row.values.map { $0.map(JSONValue.param) ?? .null }))
             })),
             ("common_params", .object(comparison.commonParams.map { row in
-                (row.key, row.values.first.flatMap { $0 }.map(TrackingJSON.param) ?? .null)
+                (row.key, row.values.first.flatMap { $0 }.map(JSONValue.param) ?? .null)
             })),
-            ("metrics", .object(comparison.metrics.map { row in (row.key, .array(row.values.map { TrackingJSON.double($0) })) })),
+            ("metrics", .object(comparison.metrics.map { row in (row.key, .array(row.values.map { JSONValue.double($0) })) })),
         ])
     }
 
@@ -186,11 +187,11 @@ enum TrackingOutput {
             imports = try store.imports(run: run.id)
         }
 
-        static func datasetJSON(_ d: DatasetReference) -> TrackingJSON {
+        static func datasetJSON(_ d: DatasetReference) -> JSONValue {
             .object([("path", .string(d.path)), ("role", .string(d.role.rawValue)), ("sha256", .string(d.sha256)), ("size_bytes", .int(d.sizeBytes))])
         }
 
-        func json() -> TrackingJSON {
+        func json() -> JSONValue {
             guard case let .object(base) = TrackingOutput.summaryJSON(summary) else { return .null }
             return .object(base + [
                 ("metric_series", .array(series.map { s in

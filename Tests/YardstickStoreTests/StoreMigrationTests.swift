@@ -47,7 +47,7 @@ import Testing
     }
 
     @Test func schemaDocumentationHasASectionForEveryTable() {
-        let headingWords = Set(StoreSchema.documentation.split(separator: "\n").filter { $0.hasPrefix("## ") }
+        let headingWords = Set(StoreSchema.documentation.split(separator: "\n").filter { $0.hasPrefix("### ") }
             .flatMap { $0.split(separator: " ").map(String.init) })
         for table in ["experiments", "runs", "params", "tags", "metric_keys", "metric_points", "datasets", "run_datasets",
                       "evaluations", "examples", "imports"] {

@@ -12,6 +12,8 @@ public indirect enum JSONValue: Sendable, Equatable {
     case string(String)
     case array([JSONValue])
     case object([(String, JSONValue)])
+    /// JSON text already validated elsewhere (e.g. a stored evaluation's details), written as is.
+    case raw(String)
 
     public static func == (a: JSONValue, b: JSONValue) -> Bool {
         switch (a, b) {
@@ -23,24 +25,44 @@ public indirect enum JSONValue: Sendable, Equatable {
         case let (.array(x), .array(y)): return x == y
         case let (.object(x), .object(y)):
             return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        case let (.raw(x), .raw(y)): return x == y
         default: return false
         }
     }
 
     /// Convenience for optional numbers.
     public static func number(_ d: Double?) -> JSONValue { d.map { .double($0) } ?? .null }
+    /// An optional string, `null` when nil.
+    public static func string(_ value: String?) -> JSONValue { value.map { .string($0) } ?? .null }
+    /// An optional double, `null` when nil.
+    public static func double(_ value: Double?) -> JSONValue { value.map { .double($0) } ?? .null }
+    /// An optional integer, `null` when nil.
+    public static func int(_ value: Int64?) -> JSONValue { value.map { .int(Int($0)) } ?? .null }
 
-    /// Compact JSON text (one line).
-    public var compact: String {
-        var out = ""
-        write(to: &out, indent: nil, level: 0)
-        return out
+    /// How numbers and separators are written.
+    struct Style {
+        var indent: String?
+        var itemSeparator: String
+        var keySeparator: String
+        /// Tracking output: non-finite numbers as `null` and integral doubles without a fraction.
+        var plainNumbers: Bool
     }
 
+    /// Compact JSON text (one line), spaced like Python's `json.dumps`; NaN and infinities as Python writes them.
+    public var compact: String { written(Style(indent: nil, itemSeparator: ", ", keySeparator: ": ", plainNumbers: false)) }
+
     /// Indented JSON text.
-    public var pretty: String {
+    public var pretty: String { written(Style(indent: "  ", itemSeparator: ",", keySeparator: ": ", plainNumbers: false)) }
+
+    /// Tight one-line JSON for the tracking commands: no spaces, integral doubles without a fraction, and
+    /// non-finite numbers (which strict JSON readers reject) as `null`.
+    public func serialized() -> String {
+        written(Style(indent: nil, itemSeparator: ",", keySeparator: ":", plainNumbers: true))
+    }
+
+    private func written(_ style: Style) -> String {
         var out = ""
-        write(to: &out, indent: "  ", level: 0)
+        write(to: &out, style: style, level: 0)
         return out
     }
 
@@ -50,20 +72,22 @@ public indirect enum JSONValue: Sendable, Equatable {
         return nil
     }
 
-    private func write(to out: inout String, indent: String?, level: Int) {
+    private func write(to out: inout String, style: Style, level: Int) {
+        let indent = style.indent
         switch self {
         case .null: out += "null"
+        case let .raw(text): out += text
         case let .bool(b): out += b ? "true" : "false"
         case let .int(i): out += String(i)
-        case let .double(d): out += JSONValue.format(d)
+        case let .double(d): out += style.plainNumbers ? JSONValue.plainNumber(d) : JSONValue.format(d)
         case let .string(s): JSONValue.escape(s, into: &out)
         case let .array(items):
             if items.isEmpty { out += "[]"; return }
             out += "["
             for (i, item) in items.enumerated() {
-                if i > 0 { out += indent == nil ? ", " : "," }
+                if i > 0 { out += style.itemSeparator }
                 if let indent { out += "\n" + String(repeating: indent, count: level + 1) }
-                item.write(to: &out, indent: indent, level: level + 1)
+                item.write(to: &out, style: style, level: level + 1)
             }
             if let indent { out += "\n" + String(repeating: indent, count: level) }
             out += "]"
@@ -71,15 +95,23 @@ public indirect enum JSONValue: Sendable, Equatable {
             if members.isEmpty { out += "{}"; return }
             out += "{"
             for (i, (key, value)) in members.enumerated() {
-                if i > 0 { out += indent == nil ? ", " : "," }
+                if i > 0 { out += style.itemSeparator }
                 if let indent { out += "\n" + String(repeating: indent, count: level + 1) }
                 JSONValue.escape(key, into: &out)
-                out += ": "
-                value.write(to: &out, indent: indent, level: level + 1)
+                out += style.keySeparator
+                value.write(to: &out, style: style, level: level + 1)
             }
             if let indent { out += "\n" + String(repeating: indent, count: level) }
             out += "}"
         }
+    }
+
+    /// A double for tracking output: integral values without a fraction, others in shortest round-trip
+    /// form, non-finite values as `null`.
+    public static func plainNumber(_ d: Double) -> String {
+        guard d.isFinite else { return "null" }
+        if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
+        return String(d)
     }
 
     /// Python-compatible float text: shortest round-trip digits; NaN/Infinity as Python's `json` writes them.
@@ -89,7 +121,8 @@ public indirect enum JSONValue: Sendable, Equatable {
         return d.description
     }
 
-    static func escape(_ s: String, into out: inout String) {
+    /// Appends `s` as a JSON string literal.
+    public static func escape(_ s: String, into out: inout String) {
         out += "\""
         for u in s.unicodeScalars {
             switch u {
