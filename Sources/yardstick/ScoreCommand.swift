@@ -103,6 +103,10 @@ struct ScoreCommand: ParsableCommand {
         if BLEU.Tokenizer(rawValue: tokenize) == nil { throw ValidationError("unknown --tokenize '\(tokenize)' (13a, intl, zh, char, none)") }
         if BLEU.Smoothing(name: smooth, value: smoothValue) == nil { throw ValidationError("unknown --smooth '\(smooth)' (exp, floor, add-k, none)") }
         if ROUGE.Tokenizer(rawValue: tokenizer) == nil { throw ValidationError("unknown --tokenizer '\(tokenizer)' (rouge-score, unicode)") }
+        if charOrder < 0 || wordOrder < 0 || charOrder + wordOrder == 0 {
+            throw ValidationError("--char-order and --word-order must be non-negative, and not both 0")
+        }
+        if beta < 0 { throw ValidationError("--beta must be non-negative") }
         if pairedBs && pairedAr { throw ValidationError("choose one of --paired-bs and --paired-ar") }
         if !(confidenceLevel > 0 && confidenceLevel < 1) { throw ValidationError("--confidence-level must be between 0 and 1") }
         if resamples < 1 || trials < 1 { throw ValidationError("--resamples and --trials must be positive") }

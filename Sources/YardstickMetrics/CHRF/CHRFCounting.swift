@@ -1,18 +1,17 @@
-/// Exact n-gram counting for one chrF segment.
+/// Exact n-gram counting for one chrF segment (hypothesis and references together).
 ///
-/// Every n-gram of the segment (hypothesis and references together) gets a small integer id from
-/// one open-addressing table keyed by the pair `(id of its (n-1)-gram prefix, last element)`
-/// packed into a `UInt64`. Ids are unique across orders and kinds, so the pair is always an exact
-/// key — no lossy hashing and no limit on the order or on the number of distinct characters —
-/// and counting then works on plain arrays indexed by id.
+/// Characters (and chrF++ words) are interned to dense per-segment ids. Order n is built from
+/// order n-1: an n-gram can only be matched if its (n-1)-gram prefix and suffix both occur in the
+/// hypothesis and in some reference ("alive"), so only such n-grams get ids. An alive n-gram is
+/// identified exactly by the pair (alive id of its prefix, alive id of its last element), looked
+/// up in a direct-mapped array when the pair space is small and in an open-addressing table
+/// otherwise — no lossy hashing, no limit on orders or alphabet size. Matching then uses plain
+/// arrays indexed by id; hypothesis and reference totals follow from the lengths alone.
 enum CHRFCounting {
-    /// Prefix of character unigrams.
-    static let charRoot: UInt32 = .max
-    /// Prefix of the first code point of a word (words are interned as a trie of code points).
-    static let wordRoot: UInt32 = .max - 1
-    /// Marks the last element of a word n-gram key as a word id, so it cannot be mistaken for the
-    /// code point of a trie step from the same node.
-    static let wordTag: UInt32 = 1 << 31
+    /// No id / not alive.
+    static let none: UInt32 = .max
+    /// Pair spaces up to this size use a direct-mapped array.
+    static let directLimit = 1 << 16
 
     /// The `[hyp, ref, match]` statistics of the hypothesis against each reference, one row of
     /// `metric.statisticsWidth` values per reference, concatenated.
@@ -34,131 +33,206 @@ enum CHRFCounting {
             cpStart.append(cps.count)
         }
 
-        // Character stream: whitespace removed unless asked to keep it.
-        var chars: [UInt32]
-        var charStart: [Int]
-        var nonSpace = 0
-        if metric.whitespace {
-            chars = cps
-            charStart = cpStart
-            for c in cps where !PythonText.isSpace(c) { nonSpace += 1 }
-        } else {
-            chars = []
-            chars.reserveCapacity(cps.count)
-            charStart = [0]
-            for t in 0..<textCount {
-                for p in cpStart[t]..<cpStart[t + 1] where !PythonText.isSpace(cps[p]) { chars.append(cps[p]) }
-                charStart.append(chars.count)
-            }
-            nonSpace = chars.count
-        }
-
-        let charOrder = metric.charOrder
-        let wordOrder = metric.wordOrder
-        // Upper bound on the ids created: every position of every order, plus the word trie.
-        let bound = charOrder * chars.count + (wordOrder > 0 ? nonSpace * (1 + wordOrder) : 0)
-        var table = GramTable(maxEntries: bound)
-        defer { table.release() }
         var out = [Double](repeating: 0, count: references.count * width)
-        var counts = [UInt32](repeating: 0, count: bound + 1)
-        var used = [UInt32](repeating: 0, count: bound + 1)
-
-        var gramStart = charStart
-        var gramCount = [Int](repeating: 0, count: textCount)
-        counts.withUnsafeMutableBufferPointer { cnt in
-            used.withUnsafeMutableBufferPointer { usd in
-                out.withUnsafeMutableBufferPointer { outBuf in
-                    if charOrder > 0 {
-                        var grams = chars
-                        grams.withUnsafeMutableBufferPointer { g in
-                            for n in 1...charOrder {
-                                for t in 0..<textCount {
-                                    let s = charStart[t]
-                                    let m = max(0, charStart[t + 1] - s - n + 1)
-                                    gramCount[t] = m
-                                    if n == 1 {
-                                        for p in s..<(s + m) { g[p] = table.intern(charRoot, g[p]) }
-                                    } else {
-                                        for p in s..<(s + m) { g[p] = table.intern(g[p], chars[p + n - 1]) }
-                                    }
-                                }
-                                tally(order: n - 1, grams: g, starts: gramStart, counts: gramCount,
-                                      width: width, cnt: cnt, used: usd, out: outBuf)
-                            }
-                        }
+        out.withUnsafeMutableBufferPointer { out in
+            if metric.charOrder > 0 {
+                // Character stream (whitespace removed unless asked to keep it) as dense ids.
+                var interner = CodePointInterner(capacity: cps.count)
+                defer { interner.release() }
+                var chars: [UInt32] = []
+                chars.reserveCapacity(cps.count)
+                var charStart: [Int] = [0]
+                charStart.reserveCapacity(textCount + 1)
+                for t in 0..<textCount {
+                    for p in cpStart[t]..<cpStart[t + 1] {
+                        let c = cps[p]
+                        if !metric.whitespace && PythonText.isSpace(c) { continue }
+                        chars.append(interner.id(c))
                     }
-                    if wordOrder > 0 {
-                        var words: [UInt32] = []
-                        var wordStart: [Int] = [0]
-                        for t in 0..<textCount {
-                            appendWords(cps, cpStart[t]..<cpStart[t + 1], table: &table, to: &words)
-                            wordStart.append(words.count)
-                        }
-                        gramStart = wordStart
-                        var grams = words
-                        grams.withUnsafeMutableBufferPointer { g in
-                            for n in 1...wordOrder {
-                                for t in 0..<textCount {
-                                    let s = wordStart[t]
-                                    let m = max(0, wordStart[t + 1] - s - n + 1)
-                                    gramCount[t] = m
-                                    if n > 1 {
-                                        for p in s..<(s + m) { g[p] = table.intern(g[p], words[p + n - 1] | wordTag) }
-                                    }
-                                }
-                                tally(order: charOrder + n - 1, grams: g, starts: gramStart, counts: gramCount,
-                                      width: width, cnt: cnt, used: usd, out: outBuf)
-                            }
-                        }
-                    }
+                    charStart.append(chars.count)
                 }
+                countOrders(chars, starts: charStart, alphabet: Int(interner.count), orders: metric.charOrder,
+                            firstIndex: 0, out: out, width: width)
+            }
+            if metric.wordOrder > 0 {
+                var trie = GramTable(maxEntries: cps.count)
+                defer { trie.release() }
+                var words: [UInt32] = []
+                var wordStart: [Int] = [0]
+                wordStart.reserveCapacity(textCount + 1)
+                for t in 0..<textCount {
+                    appendWords(cps, cpStart[t]..<cpStart[t + 1], trie: &trie, to: &words)
+                    wordStart.append(words.count)
+                }
+                countOrders(words, starts: wordStart, alphabet: Int(trie.count), orders: metric.wordOrder,
+                            firstIndex: metric.charOrder, out: out, width: width)
             }
         }
         return out
     }
 
-    /// Writes `[hyp, ref, match]` of one order for every reference. `cnt` and `used` are all zero
-    /// on entry and on exit.
+    /// Counts orders `1...orders` of the element sequences (`elements[starts[t]..<starts[t+1]]`
+    /// is text `t`, text 0 the hypothesis; element ids `< alphabet`) and writes statistics order
+    /// `firstIndex + n - 1` of every reference.
+    private static func countOrders(
+        _ elements: [UInt32], starts: [Int], alphabet: Int, orders: Int, firstIndex: Int,
+        out: UnsafeMutableBufferPointer<Double>, width: Int
+    ) {
+        let textCount = starts.count - 1
+        let positions = elements.count
+        // Ids of any order are below max(positions, alphabet).
+        let idSpace = max(positions, alphabet, 1)
+        // Dead n-grams get the id `dead`, whose alive id is always `none`, so that building the
+        // next order needs no separate test for it.
+        let dead = UInt32(idSpace)
+        let memorySize = 5 * idSpace + 1 + alphabet
+        let memory = UnsafeMutablePointer<UInt32>.allocate(capacity: memorySize)
+        defer { memory.deallocate() }
+        memory.initialize(repeating: 0, count: memorySize)
+        let grams = memory                           // current id per position
+        let counts = memory + idSpace                // hypothesis count per id
+        let used = memory + 2 * idSpace              // matches used up by one reference
+        let seen = memory + 3 * idSpace              // bit 0: in hypothesis, bit 1: in some reference
+        let alive = memory + 4 * idSpace             // alive id of each id of the previous order, and of `dead`
+        let aliveLast = memory + 5 * idSpace + 1     // alive id of each element
+        alive[idSpace] = none
+        var slots: UnsafeMutablePointer<UInt32>? = nil
+        var slotCapacity = 0
+        var touched: [Int] = []
+        touched.reserveCapacity(positions)
+        defer { slots?.deallocate() }
+
+        for p in 0..<positions { grams[p] = elements[p] }
+        var gramTotal = [Int](repeating: 0, count: textCount)
+        var idCount = alphabet
+        var aliveElements = 0
+
+        for n in 1...orders {
+            for t in 0..<textCount { gramTotal[t] = max(0, starts[t + 1] - starts[t] - n + 1) }
+            if n > 1 {
+                // Ids of order n-1 that occur on both sides.
+                var aliveCount = 0
+                for id in 0..<idCount {
+                    if seen[id] == 3 {
+                        alive[id] = UInt32(aliveCount)
+                        aliveCount += 1
+                    } else {
+                        alive[id] = none
+                    }
+                }
+                if n == 2 {
+                    for id in 0..<idCount { aliveLast[id] = alive[id] }
+                    aliveElements = aliveCount
+                }
+                var nextCount = 0
+                let pairSpace = aliveCount * aliveElements
+                if pairSpace <= directLimit {
+                    if slots == nil || pairSpace > slotCapacity {
+                        slots?.deallocate()
+                        slotCapacity = max(pairSpace, 1)
+                        slots = .allocate(capacity: slotCapacity)
+                        slots!.initialize(repeating: none, count: slotCapacity)
+                    }
+                    let slot = slots!
+                    for t in 0..<textCount {
+                        let s = starts[t]
+                        for p in s..<(s + gramTotal[t]) {
+                            let prefixAlive = alive[Int(grams[p])]
+                            if prefixAlive == none || alive[Int(grams[p + 1])] == none {
+                                grams[p] = dead
+                                continue
+                            }
+                            let key = Int(prefixAlive) * aliveElements + Int(aliveLast[Int(elements[p + n - 1])])
+                            var id = slot[key]
+                            if id == none {
+                                id = UInt32(nextCount)
+                                slot[key] = id
+                                touched.append(key)
+                                nextCount += 1
+                            }
+                            grams[p] = id
+                        }
+                    }
+                    for key in touched { slot[key] = none }
+                    touched.removeAll(keepingCapacity: true)
+                } else {
+                    var table = GramTable(maxEntries: positions)
+                    defer { table.release() }
+                    for t in 0..<textCount {
+                        let s = starts[t]
+                        for p in s..<(s + gramTotal[t]) {
+                            let prefixAlive = alive[Int(grams[p])]
+                            if prefixAlive == none || alive[Int(grams[p + 1])] == none {
+                                grams[p] = dead
+                                continue
+                            }
+                            let key = UInt64(prefixAlive) << 32 | UInt64(aliveLast[Int(elements[p + n - 1])])
+                            let id = table.find(key, orInsert: UInt32(nextCount))
+                            if id == UInt32(nextCount) { nextCount += 1 }
+                            grams[p] = id
+                        }
+                    }
+                }
+                idCount = nextCount
+            }
+            for id in 0..<idCount { seen[id] = 0 }
+            tally(statisticsOrder: firstIndex + n - 1, starts: starts, gramTotal: gramTotal, grams: grams, dead: dead,
+                  counts: counts, used: used, seen: seen, out: out, width: width)
+        }
+    }
+
+    /// Writes `[hyp, ref, match]` of one order for every reference and records which ids occur
+    /// on which side. `counts` and `used` are all zero on entry and on exit.
     @inline(__always)
     private static func tally(
-        order: Int, grams g: UnsafeMutableBufferPointer<UInt32>, starts: [Int], counts m: [Int], width: Int,
-        cnt: UnsafeMutableBufferPointer<UInt32>, used: UnsafeMutableBufferPointer<UInt32>,
-        out: UnsafeMutableBufferPointer<Double>
+        statisticsOrder: Int, starts: [Int], gramTotal: [Int], grams: UnsafeMutablePointer<UInt32>, dead: UInt32,
+        counts: UnsafeMutablePointer<UInt32>, used: UnsafeMutablePointer<UInt32>, seen: UnsafeMutablePointer<UInt32>,
+        out: UnsafeMutableBufferPointer<Double>, width: Int
     ) {
-        let s0 = starts[0], m0 = m[0]
-        for p in s0..<(s0 + m0) { cnt[Int(g[p])] += 1 }
+        let s0 = starts[0], m0 = gramTotal[0]
+        for p in s0..<(s0 + m0) {
+            let id = grams[p]
+            if id == dead { continue }
+            counts[Int(id)] += 1
+            seen[Int(id)] |= 1
+        }
         for r in 1..<starts.count - 1 {
-            let s = starts[r], mr = m[r]
+            let s = starts[r], mr = gramTotal[r]
             var match = 0
             for p in s..<(s + mr) {
-                let id = Int(g[p])
-                if used[id] < cnt[id] {
-                    used[id] += 1
+                let id = grams[p]
+                if id == dead { continue }
+                let i = Int(id)
+                seen[i] |= 2
+                if used[i] < counts[i] {
+                    used[i] += 1
                     match += 1
                 }
             }
-            for p in s..<(s + mr) { used[Int(g[p])] = 0 }
-            let base = (r - 1) * width + 3 * order
+            for p in s..<(s + mr) where grams[p] != dead { used[Int(grams[p])] = 0 }
+            let base = (r - 1) * width + 3 * statisticsOrder
             // sacrebleu counts no hypothesis n-grams for an order the reference lacks entirely.
             out[base] = mr > 0 ? Double(m0) : 0
             out[base + 1] = Double(mr)
             out[base + 2] = Double(match)
         }
-        for p in s0..<(s0 + m0) { cnt[Int(g[p])] = 0 }
+        for p in s0..<(s0 + m0) where grams[p] != dead { counts[Int(grams[p])] = 0 }
     }
 
     /// Appends the code points of `text`, lowercased with Python's `str.lower()` when asked.
     private static func appendCodePoints(_ text: String, lowercase: Bool, to cps: inout [UInt32]) {
-        if !lowercase {
-            for u in text.unicodeScalars { cps.append(u.value) }
-            return
-        }
         var ascii = true
         for b in text.utf8 where b >= 0x80 { ascii = false; break }
         if ascii {
-            for b in text.utf8 { cps.append(UInt32((b >= 0x41 && b <= 0x5A) ? b + 32 : b)) }
-        } else {
+            if lowercase {
+                for b in text.utf8 { cps.append(UInt32((b >= 0x41 && b <= 0x5A) ? b + 32 : b)) }
+            } else {
+                for b in text.utf8 { cps.append(UInt32(b)) }
+            }
+        } else if lowercase {
             cps.append(contentsOf: PythonText.lower(PythonText.codePoints(text)))
+        } else {
+            for u in text.unicodeScalars { cps.append(u.value) }
         }
     }
 
@@ -170,8 +244,9 @@ enum CHRFCounting {
 
     /// sacrebleu's `_remove_punctuation`: whitespace-split words, each word longer than one code
     /// point loses at most one punctuation mark (the last one, else the first) as its own token.
+    /// Appends one id per token.
     private static func appendWords(
-        _ cps: [UInt32], _ range: Range<Int>, table: inout GramTable, to words: inout [UInt32]
+        _ cps: [UInt32], _ range: Range<Int>, trie: inout GramTable, to words: inout [UInt32]
     ) {
         var p = range.lowerBound
         let end = range.upperBound
@@ -180,31 +255,60 @@ enum CHRFCounting {
             var q = p + 1
             while q < end && !PythonText.isSpace(cps[q]) { q += 1 }
             if q - p == 1 {
-                words.append(intern(cps, p..<q, &table))
+                words.append(wordID(cps, p..<q, &trie))
             } else if isASCIIPunctuation(cps[q - 1]) {
-                words.append(intern(cps, p..<(q - 1), &table))
-                words.append(intern(cps, (q - 1)..<q, &table))
+                words.append(wordID(cps, p..<(q - 1), &trie))
+                words.append(wordID(cps, (q - 1)..<q, &trie))
             } else if isASCIIPunctuation(cps[p]) {
-                words.append(intern(cps, p..<(p + 1), &table))
-                words.append(intern(cps, (p + 1)..<q, &table))
+                words.append(wordID(cps, p..<(p + 1), &trie))
+                words.append(wordID(cps, (p + 1)..<q, &trie))
             } else {
-                words.append(intern(cps, p..<q, &table))
+                words.append(wordID(cps, p..<q, &trie))
             }
             p = q
         }
     }
 
-    /// The id of a word: its node in a code-point trie stored in the shared table.
+    /// A word's id: its node in a code-point trie (nodes are numbered densely as created).
     @inline(__always)
-    private static func intern(_ cps: [UInt32], _ range: Range<Int>, _ table: inout GramTable) -> UInt32 {
-        var id = wordRoot
-        for p in range { id = table.intern(id, cps[p]) }
-        return id
+    private static func wordID(_ cps: [UInt32], _ range: Range<Int>, _ trie: inout GramTable) -> UInt32 {
+        var node = none
+        for p in range {
+            let next = trie.count
+            node = trie.find(UInt64(node) << 32 | UInt64(cps[p]), orInsert: next)
+        }
+        return node
     }
 }
 
 extension CHRFCounting {
-    /// Open-addressing map from an exact `(prefix id, element)` pair to a dense id.
+    /// Dense ids for code points: a direct table for ASCII, a hash table for the rest.
+    struct CodePointInterner {
+        private var ascii: [UInt32] = [UInt32](repeating: CHRFCounting.none, count: 128)
+        private var others: GramTable?
+        private let capacity: Int
+        private(set) var count: UInt32 = 0
+
+        init(capacity: Int) { self.capacity = capacity }
+
+        mutating func id(_ c: UInt32) -> UInt32 {
+            if c < 128 {
+                let known = ascii[Int(c)]
+                if known != CHRFCounting.none { return known }
+                ascii[Int(c)] = count
+                count += 1
+                return count - 1
+            }
+            if others == nil { others = GramTable(maxEntries: capacity) }
+            let id = others!.find(UInt64(c), orInsert: count)
+            if id == count { count += 1 }
+            return id
+        }
+
+        func release() { others?.release() }
+    }
+
+    /// Open-addressing map from an exact `UInt64` key to a `UInt32` value.
     ///
     /// Owns raw memory for speed in the innermost loop; the owner calls `release()` exactly once.
     struct GramTable {
@@ -212,12 +316,12 @@ extension CHRFCounting {
         private let values: UnsafeMutablePointer<UInt32>
         private let mask: Int
         private let shift: UInt64
+        /// Number of keys stored.
         private(set) var count: UInt32 = 0
 
         /// A table that stays at most half full with `maxEntries` entries.
         init(maxEntries: Int) {
-            // Ids must stay below the sentinels and the word tag bit.
-            precondition(maxEntries < Int(CHRFCounting.wordTag), "segment too large for chrF n-gram ids")
+            precondition(maxEntries < Int(UInt32.max / 2), "segment too large for chrF n-gram ids")
             var capacity = 16
             var bits: UInt64 = 4
             while capacity < 2 * maxEntries {
@@ -236,19 +340,19 @@ extension CHRFCounting {
             values.deallocate()
         }
 
-        /// The id of the pair, creating the next id for a new pair.
+        /// The value stored for `key`, or `value` after storing it for a new key.
+        /// `UInt64.max` is reserved as the empty marker.
         @inline(__always)
-        mutating func intern(_ prefix: UInt32, _ element: UInt32) -> UInt32 {
-            let key = UInt64(prefix) << 32 | UInt64(element)
+        mutating func find(_ key: UInt64, orInsert value: UInt32) -> UInt32 {
             var slot = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift)
             while true {
                 let existing = keys[slot]
                 if existing == key { return values[slot] }
                 if existing == .max {
                     keys[slot] = key
-                    values[slot] = count
+                    values[slot] = value
                     count += 1
-                    return values[slot]
+                    return value
                 }
                 slot = (slot + 1) & mask
             }

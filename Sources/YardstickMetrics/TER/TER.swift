@@ -47,7 +47,7 @@ public struct TER: SegmentMetric {
         var best = Int.max
         var lengths = 0
         for reference in references {
-            let result = EditRate.compute(hypothesis: hyp, reference: intern(tokenizer.words(reference)))
+            let result = EditRate.compute(hypothesis: hyp, reference: intern(tokenizer.referenceWords(reference)))
             lengths += result.referenceLength
             if result.edits < best { best = result.edits }
         }

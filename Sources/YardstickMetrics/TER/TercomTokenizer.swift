@@ -16,6 +16,22 @@ extension TER {
             return PythonText.splitRanges(s).map { s[$0] }
         }
 
+        /// The words of a reference. sacrebleu tokenizes references twice (once when caching
+        /// them, once more when extracting their words); only `normalized` is not idempotent,
+        /// e.g. `.,2` → `. ,2` → `. , 2`.
+        func referenceWords(_ text: String) -> [ArraySlice<UInt32>] {
+            let once = tokenize(PythonText.codePoints(text))
+            // The tokenizer returns `" ".join(s.split())`, which is what the second pass sees.
+            var joined: [UInt32] = []
+            joined.reserveCapacity(once.count)
+            for range in PythonText.splitRanges(once) {
+                if !joined.isEmpty { joined.append(0x20) }
+                joined.append(contentsOf: once[range])
+            }
+            let s = tokenize(joined)
+            return PythonText.splitRanges(s).map { s[$0] }
+        }
+
         /// The tokenizer's string before its final whitespace collapse.
         func tokenize(_ text: [UInt32]) -> [UInt32] {
             var s = Array(PythonText.rstrip(text))
