@@ -18,6 +18,7 @@ import platform
 import re
 import shlex
 import signal
+import statistics
 import struct
 import subprocess
 import sys
@@ -33,6 +34,9 @@ MAX_BYTES_PER_POINT = 50.0
 CI_TIME_LIMIT = 600.0
 CI_SUBSET_LINES = 10_000
 CHILD_TIME_LIMIT = 1800.0
+# Yardstick's read-only commands take about a second, where the shared machine's noise is largest:
+# they run this many times and the median counts. The reference tools (tens of seconds) run once.
+REPEATS = 3
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 ROUGE_FIELDS = ("precision", "recall", "fmeasure")
 QUERY = "params.learning_rate_multiplier >= 0.1 and (metrics.bleu > 20 or tags.stage = 'prod')"
@@ -104,6 +108,25 @@ def spawn(label, argv, time_limit=CHILD_TIME_LIMIT, allow_timeout=False):
         raise BenchError(f"{label}: exit status {code}\n--- stderr (tail) ---\n{tail}")
     print(f"[{label}] {wall:.2f} s wall, peak RSS {mb(child.rss)}", flush=True)
     return child
+
+
+def spawn_median(label, argv, repeats=REPEATS):
+    """Runs argv `repeats` times; the result has the median wall time and the highest peak RSS."""
+    runs = [spawn(f"{label}.{i + 1}" if repeats > 1 else label, argv) for i in range(repeats)]
+    middle = sorted(runs, key=lambda c: c.wall)[len(runs) // 2]
+    result = Child(label, middle.wall, max(c.rss for c in runs), 0, middle.out_path,
+                   middle.err_path, False)
+    result.runs = runs
+    if repeats > 1:
+        print(f"[{label}] median {middle.wall:.3f} s of "
+              + " / ".join(f"{c.wall:.3f}" for c in runs) + f" s, peak RSS {mb(result.rss)}",
+              flush=True)
+    return result
+
+
+def median_seconds(child):
+    """Median of the `seconds` the runs of a spawn_median child report themselves."""
+    return statistics.median(c.json()["seconds"] for c in child.runs)
 
 
 def mb(size):
@@ -234,7 +257,7 @@ def bench_corpus_metric(args, report, metric, label):
     if args.reference_only:
         report.notes.append(f"{label} (sacrebleu only): {want!r} in {secs(ref.wall)}")
         return
-    ys = spawn(f"yardstick-{metric}", [args.yardstick, "score", metric, "--hyp", "work/bleu.hyp.txt",
+    ys = spawn_median(f"yardstick-{metric}", [args.yardstick, "score", metric, "--hyp", "work/bleu.hyp.txt",
                                         "--ref", "work/bleu.ref.txt", "--json", "--no-confidence"])
     got = find_score(ys.json(), metric)
     if got is None:
@@ -257,7 +280,7 @@ def bench_rouge(args, report):
     if args.reference_only:
         report.notes.append(f"ROUGE (rouge-score only): {json.dumps(want)} in {secs(ref.wall)}")
         return
-    ys = spawn("yardstick-rouge", [args.yardstick, "score", "rouge", "--data", "work/rouge.jsonl",
+    ys = spawn_median("yardstick-rouge", [args.yardstick, "score", "rouge", "--data", "work/rouge.jsonl",
                                    "--hyp-field", "prediction", "--ref-field", "reference",
                                    "--stemmer", "--json", "--no-confidence"])
     got = find_rouge(ys.json())
@@ -317,7 +340,7 @@ def bench_confidence(args, report):
         report.notes.append(f"BLEU --confidence (sacrebleu only): {secs(ref.wall)}, "
                             f"peak {mb(ref.rss)}")
         return
-    ys = spawn("yardstick-bleu-ci", [args.yardstick, "score", "bleu", "--hyp", hyp, "--ref",
+    ys = spawn_median("yardstick-bleu-ci", [args.yardstick, "score", "bleu", "--hyp", hyp, "--ref",
                                      ref_file, "--json"])
     answer = ys.json()
     got = find_score(answer, "bleu")
@@ -341,7 +364,7 @@ def bench_confidence(args, report):
                                "work/bleu.ref.txt", "--json"]),
             ("rouge", "ROUGE", ["score", "rouge", "--data", "work/rouge.jsonl", "--hyp-field",
                                 "prediction", "--ref-field", "reference", "--stemmer", "--json"])):
-        ys = spawn(f"yardstick-{metric}-ci", [args.yardstick] + argv)
+        ys = spawn_median(f"yardstick-{metric}-ci", [args.yardstick] + argv)
         report.notes.append(f"yardstick {label} with its default bootstrap CI: {secs(ys.wall)}, "
                             f"peak RSS {mb(ys.rss)} (the reference tools have no such CLI mode).")
 
@@ -469,7 +492,7 @@ def bench_store(args, report):
                  and mh["xor"] == m["points_xor"],
                  f"{mh['points']:,} points, sum {mh['fsum']!r}, xor {mh['xor']}")
     if not args.reference_only:
-        hist = spawn("yardstick-history", [args.yardstick, "runs", "history", str(cli_run)] + keys
+        hist = spawn_median("yardstick-history", [args.yardstick, "runs", "history", str(cli_run)] + keys
                      + ["--csv", "--db", "work/y.db"])
         count, total, xor = parse_history_csv(hist.out_path)
         report.check("yardstick CLI history round trip",
@@ -480,7 +503,7 @@ def bench_store(args, report):
                      ml_hist.rss, hist.wall, hist.rss, TARGETS["history"],
                      "CLI `runs history --csv`, whole process")
         if ys_api:
-            api_hist = spawn("swift-api-history", [args.store_bench, "history", "--db",
+            api_hist = spawn_median("swift-api-history", [args.store_bench, "history", "--db",
                                                    "work/y_api.db", "--run", ys_api["run_id"],
                                                    "--keys"] + keys)
             ah = api_hist.json()
@@ -488,7 +511,7 @@ def bench_store(args, report):
                          ah["points"] == points and ah["xor"] == m["points_xor"],
                          f"{ah['points']:,} points, xor {ah['xor']}")
             report.speed(f"read a {points:,}-point history", "MLflow get_metric_history",
-                         mh["seconds"], ml_hist.rss, ah["seconds"], api_hist.rss,
+                         mh["seconds"], ml_hist.rss, median_seconds(api_hist), api_hist.rss,
                          TARGETS["history"], "Swift API")
 
     # --- 1,000 runs and a query over them
@@ -512,7 +535,7 @@ def bench_store(args, report):
     rows.append([f"create {m['runs']:,} runs (params, tag, metric)",
                  f"{secs(ml_runs['seconds'])} (MLflow client)",
                  f"{secs(ys_runs['seconds'])} (Swift API)", "setup, not a target"])
-    listed = spawn("yardstick-list", [args.yardstick, "runs", "list", "--experiment", "sweep",
+    listed = spawn_median("yardstick-list", [args.yardstick, "runs", "list", "--experiment", "sweep",
                                       "--where", QUERY, "--json", "--db", "work/y.db"]
                    + args.list_args)
     names = names_in(listed.json())
@@ -522,13 +545,14 @@ def bench_store(args, report):
                  f"{len(names)} runs (expected {len(expected)})")
     report.speed(f"query {m['runs']:,} runs", "MLflow search_runs ×2", ms["seconds"],
                  ml_search.rss, listed.wall, listed.rss, None, "CLI `runs list --where`, whole process")
-    api_query = spawn("swift-api-query", [args.store_bench, "query", "--db", "work/y.db",
+    api_query = spawn_median("swift-api-query", [args.store_bench, "query", "--db", "work/y.db",
                                           "--experiment", "sweep", "--where", QUERY])
     aq = api_query.json()
     report.check("yardstick API listRuns result", aq["names"] == expected,
                  f"{len(aq['names'])} runs (expected {len(expected)})")
     report.speed(f"query {m['runs']:,} runs", "MLflow search_runs ×2", ms["seconds"],
-                 ml_search.rss, aq["seconds"], api_query.rss, None, "Swift API `listRuns`")
+                 ml_search.rss, median_seconds(api_query), api_query.rss, None,
+                 "Swift API `listRuns`")
 
 
 # ----------------------------------------------------------------------------------- reporting
@@ -580,8 +604,10 @@ def render(args, report, started, load):
         "Times are wall-clock. Yardstick CLI rows time the whole process (start-up, reading the "
         "files, output); reference-tool CLI rows (sacrebleu) and the rouge-score script also time "
         "their whole process; MLflow and Swift API rows time the library calls only (MLflow's "
-        "import and store migration excluded). Peak RSS is the child process's maximum resident "
-        "set size (`wait4`).",
+        "import and store migration excluded). Yardstick's scoring and read-only commands are the "
+        f"median of {REPEATS} runs, everything else runs once. Peak RSS is the child process's "
+        "maximum resident set size (`wait4`; the highest of the repeated runs). On a busy machine "
+        "single timings vary by tens of percent (see the load average above).",
         "",
         "## Speed",
         "",

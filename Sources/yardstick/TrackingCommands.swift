@@ -158,7 +158,7 @@ struct TrackingRuns: ParsableCommand {
                 if json {
                     TrackingIO.write(TrackingOutput.historyJSON(run: found, points: points))
                 } else if csv {
-                    TrackingIO.write(TrackingOutput.historyCSV(points))
+                    TrackingOutput.writeHistoryCSV(points)
                 } else {
                     TrackingIO.write(TrackingOutput.historyTable(points))
                 }

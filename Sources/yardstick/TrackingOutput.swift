@@ -119,17 +119,35 @@ enum TrackingOutput {
         return out + "]}\n"
     }
 
-    static func historyCSV(_ points: [MetricPoint]) -> String {
-        var out = "key,step,epoch,value,wall_time\n"
-        out.reserveCapacity(points.count * 48)
+    /// Writes `key,step,epoch,value,wall_time` rows to stdout in 1 MiB chunks: a history can have millions of
+    /// points, and one big `String` would triple the memory and the time.
+    static func writeHistoryCSV(_ points: [MetricPoint]) {
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(1 << 20 + 256)
+        buffer += Array("key,step,epoch,value,wall_time\n".utf8)
+        var lastKey: String?
+        var keyField: [UInt8] = []
         for point in points {
-            out += Store.csvField(point.key)
-            out += ",\(point.step),"
-            out += point.epoch.map(exact) ?? ""
-            out += "," + exact(point.value) + ","
-            out += (point.wallTime.map(exact) ?? "") + "\n"
+            if point.key != lastKey {
+                keyField = Array(Store.csvField(point.key).utf8)
+                lastKey = point.key
+            }
+            buffer += keyField
+            buffer.append(UInt8(ascii: ","))
+            buffer += String(point.step).utf8
+            buffer.append(UInt8(ascii: ","))
+            if let epoch = point.epoch { buffer += exact(epoch).utf8 }
+            buffer.append(UInt8(ascii: ","))
+            buffer += exact(point.value).utf8
+            buffer.append(UInt8(ascii: ","))
+            if let wall = point.wallTime { buffer += exact(wall).utf8 }
+            buffer.append(UInt8(ascii: "\n"))
+            if buffer.count >= 1 << 20 {
+                FileHandle.standardOutput.write(Data(buffer))
+                buffer.removeAll(keepingCapacity: true)
+            }
         }
-        return out
+        FileHandle.standardOutput.write(Data(buffer))
     }
 
     static func historyTable(_ points: [MetricPoint]) -> String {
