@@ -159,8 +159,10 @@ extension Store {
     ///
     /// `run` names the run to extend when it resolves to an existing one (id, prefix, name or job id);
     /// otherwise it is the name of the new run. `format` nil detects the format from the content.
+    /// `jobRun` is the run of an OpenAI job imported just before: OpenAI events and results files carry no job
+    /// id, so without `run` they join that job's run instead of starting one of their own.
     public func importFile(at path: String, format: ImportFormat? = nil, experiment: String = "default",
-                           run: String? = nil) throws -> FileImportResult {
+                           run: String? = nil, jobRun: String? = nil) throws -> FileImportResult {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -172,7 +174,9 @@ extension Store {
         let source = ImportSource(path: path, format: detected, contents: data)
         var target: String?
         var runName: String?
-        if let run {
+        if run == nil, let jobRun, detected == .openaiEvents || detected == .openaiResults {
+            target = jobRun
+        } else if let run {
             if (try? resolveRun(run, experiment: experiment)) != nil { target = run } else { runName = run }
         }
         let outcomes = try importRuns(runs, source: source, experiment: experiment, runName: runName, target: target)

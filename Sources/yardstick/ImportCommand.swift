@@ -12,9 +12,10 @@ struct ImportCommand: ParsableCommand {
         abstract: "Import training logs (OpenAI job/events/results, trainer_state.json, LLaMA-Factory, CSV/JSONL).",
         discussion: """
             The format is detected from the content unless --format is given. Each file is one transaction: a
-            malformed file changes nothing. A file imported before (same SHA-256) is reported and skipped. Events
-            and results files of an OpenAI job land in the run that already holds the job id; otherwise --run
-            names the run to extend (id, prefix, name or job id) or the new run's name.
+            malformed file changes nothing. A file imported before (same SHA-256) is reported and skipped.
+            OpenAI events and results files carry no job id: given after a job object in the same command
+            (yardstick import job.json events.json step_metrics.csv) they join the job's run. --run names the
+            run to extend (id, prefix, name or job id) or the new run's name.
             """
     )
 
@@ -35,8 +36,11 @@ struct ImportCommand: ParsableCommand {
         try TrackingIO.reportingErrors {
             let store = try self.store.open()
             var objects: [JSONValue] = []
+            var jobRun: String?
             for file in files {
-                let result = try store.importFile(at: file, format: ImportFormat(rawValue: format), experiment: experiment, run: runReference)
+                let result = try store.importFile(at: file, format: ImportFormat(rawValue: format), experiment: experiment,
+                                                  run: runReference, jobRun: jobRun)
+                if result.format == .openaiJob && result.outcomes.count == 1 { jobRun = result.outcomes[0].runID }
                 if json {
                     objects.append(Self.json(result))
                 } else {

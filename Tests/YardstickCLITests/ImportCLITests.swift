@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+import YardstickStore
+import YardstickTestSupport
+
+/// `yardstick import` end to end: real logs, OpenAI job files together, idempotency and rollback.
+@Suite struct ImportCLITests {
+    let folder: URL
+    let db: String
+
+    init() throws {
+        folder = try TemporaryDirectory.make()
+        db = folder.appendingPathComponent("store.db").path
+    }
+
+    func yardstick(_ arguments: [String]) throws -> CLIRunner.Result {
+        try CLIRunner.run(arguments + ["--db", db])
+    }
+
+    @Test func everyRealTrainingLogImportsIntoItsOwnRun() throws {
+        let raw = Fixtures.url("curves/raw")
+        let files = try FileManager.default.contentsOfDirectory(atPath: raw.path).sorted().map { raw.appendingPathComponent($0).path }
+        #expect(files.count == 47)
+        let r = try yardstick(["import", "--experiment", "public"] + files + ["--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let results = try #require(try CLIRunner.json(r) as? [[String: Any]])
+        #expect(results.count == 47)
+        #expect(results.allSatisfy { (($0["runs"] as? [[String: Any]])?.first?["status"] as? String) == "created" })
+        let store = try Store(path: db)
+        #expect(try store.listRuns(experiment: "public").count == 47)
+        let again = try yardstick(["import", "--experiment", "public", files[0]])
+        #expect(again.status == 0 && again.stdout.contains("already imported"), "\(again.stdout)")
+        #expect(try store.listRuns(experiment: "public").count == 47)
+    }
+
+    @Test func openAIEventsAndResultsJoinTheJobImportedBeforeThem() throws {
+        let files = ["openai_job_supervised.json", "openai_events.json", "openai_results_full_valid.b64"]
+            .map { Fixtures.url("importers/\($0)").path }
+        let r = try yardstick(["import"] + files)
+        #expect(r.status == 0, "\(r.stderr)")
+        let store = try Store(path: db)
+        let runs = try store.listRuns()
+        #expect(runs.count == 1)
+        let run = try #require(runs.first?.run)
+        #expect(run.jobID == "ftjob-7Hq2LmXbR4kT9vNc1sYdWe3F" && run.provider == "openai")
+        #expect(try store.history(run: run.id, keys: ["eval_loss"]).count > 0)
+        #expect(try store.imports(run: run.id).count == 3)
+    }
+
+    @Test func aMalformedFileNamesItsLineAndChangesNothing() throws {
+        _ = try yardstick(["import", Fixtures.url("importers/llama_factory_resumed.jsonl").path])
+        let store = try Store(path: db)
+        let before = try store.listRuns().map { try store.pointCount(run: $0.run.id) }
+        let r = try yardstick(["import", Fixtures.url("importers/openai_results_bad_cell.csv").path])
+        #expect(r.status == 1)
+        #expect(r.stderr.hasPrefix("error: \(Fixtures.url("importers/openai_results_bad_cell.csv").path):4: column 'train_accuracy'"), "\(r.stderr)")
+        #expect(try store.listRuns().map { try store.pointCount(run: $0.run.id) } == before)
+    }
+}
