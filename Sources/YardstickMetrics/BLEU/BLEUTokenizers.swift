@@ -13,6 +13,32 @@ struct BLEULineBuffers {
         swap(&line, &spare)
         count = newCount
     }
+
+    /// One global, non-overlapping substitution `(X)(Y)` → `\1 \2 ` (or ` \1 \2` with
+    /// `spaceFirst`), where `matches(x, y)` says whether a pair of neighbours is a match.
+    @inline(__always)
+    mutating func splitPairs(spaceFirst: Bool, _ matches: (UInt32, UInt32) -> Bool) {
+        let src = line, dst = spare, n = count
+        var out = 0
+        var i = 0
+        while i < n {
+            let c = src[i]
+            if i + 1 < n && matches(c, src[i + 1]) {
+                if spaceFirst {
+                    dst[out] = 0x20; dst[out + 1] = c; dst[out + 2] = 0x20; dst[out + 3] = src[i + 1]
+                } else {
+                    dst[out] = c; dst[out + 1] = 0x20; dst[out + 2] = src[i + 1]; dst[out + 3] = 0x20
+                }
+                out += 4
+                i += 2
+            } else {
+                dst[out] = c
+                out += 1
+                i += 1
+            }
+        }
+        commit(out)
+    }
 }
 
 /// sacrebleu's BLEU tokenizers as scanners over code points.
@@ -160,8 +186,8 @@ enum BLEUTokenization {
     /// token split). With `pad`, the line is first surrounded by single spaces, as 13a does.
     static func regexpPasses(_ b: inout BLEULineBuffers, pad: Bool) {
         // a. ([\{-\~\[-\` -\&\(-\+\:-\@\/]) -> " \1 "; also notes which later passes can match.
-        var src = b.line, dst = b.spare
-        var n = b.count
+        let src = b.line, dst = b.spare
+        let n = b.count
         var out = 0
         if pad { dst[0] = 0x20; out = 1 }
         var sawPeriodOrComma = false
@@ -182,60 +208,14 @@ enum BLEUTokenization {
 
         if sawPeriodOrComma {
             // b. ([^0-9])([.,]) -> "\1 \2 "
-            src = b.line; dst = b.spare; n = b.count
-            out = 0
-            var i = 0
-            while i < n {
-                let c = src[i]
-                if i + 1 < n && !isASCIIDigit(c) && isPeriodOrComma(src[i + 1]) {
-                    dst[out] = c; dst[out + 1] = 0x20; dst[out + 2] = src[i + 1]; dst[out + 3] = 0x20
-                    out += 4
-                    i += 2
-                } else {
-                    dst[out] = c
-                    out += 1
-                    i += 1
-                }
-            }
-            b.commit(out)
-
+            b.splitPairs(spaceFirst: false) { !isASCIIDigit($0) && isPeriodOrComma($1) }
             // c. ([.,])([^0-9]) -> " \1 \2"
-            src = b.line; dst = b.spare; n = b.count
-            out = 0
-            i = 0
-            while i < n {
-                let c = src[i]
-                if i + 1 < n && isPeriodOrComma(c) && !isASCIIDigit(src[i + 1]) {
-                    dst[out] = 0x20; dst[out + 1] = c; dst[out + 2] = 0x20; dst[out + 3] = src[i + 1]
-                    out += 4
-                    i += 2
-                } else {
-                    dst[out] = c
-                    out += 1
-                    i += 1
-                }
-            }
-            b.commit(out)
+            b.splitPairs(spaceFirst: true) { isPeriodOrComma($0) && !isASCIIDigit($1) }
         }
 
         if sawHyphen {
             // d. ([0-9])(-) -> "\1 \2 "
-            src = b.line; dst = b.spare; n = b.count
-            out = 0
-            var i = 0
-            while i < n {
-                let c = src[i]
-                if i + 1 < n && isASCIIDigit(c) && src[i + 1] == 0x2D {
-                    dst[out] = c; dst[out + 1] = 0x20; dst[out + 2] = 0x2D; dst[out + 3] = 0x20
-                    out += 4
-                    i += 2
-                } else {
-                    dst[out] = c
-                    out += 1
-                    i += 1
-                }
-            }
-            b.commit(out)
+            b.splitPairs(spaceFirst: false) { isASCIIDigit($0) && $1 == 0x2D }
         }
     }
 
@@ -302,40 +282,8 @@ enum BLEUTokenization {
             if k == punctuation { sawPunctuation = true } else if k == symbol { sawSymbol = true }
         }
         if sawPunctuation {
-            var src = b.line, dst = b.spare
-            var n = b.count
-            var out = 0
-            var i = 0
-            while i < n {
-                let c = src[i]
-                if i + 1 < n && intlClass(src[i + 1]) == punctuation && intlClass(c) != number {
-                    dst[out] = c; dst[out + 1] = 0x20; dst[out + 2] = src[i + 1]; dst[out + 3] = 0x20
-                    out += 4
-                    i += 2
-                } else {
-                    dst[out] = c
-                    out += 1
-                    i += 1
-                }
-            }
-            b.commit(out)
-
-            src = b.line; dst = b.spare; n = b.count
-            out = 0
-            i = 0
-            while i < n {
-                let c = src[i]
-                if i + 1 < n && intlClass(c) == punctuation && intlClass(src[i + 1]) != number {
-                    dst[out] = 0x20; dst[out + 1] = c; dst[out + 2] = 0x20; dst[out + 3] = src[i + 1]
-                    out += 4
-                    i += 2
-                } else {
-                    dst[out] = c
-                    out += 1
-                    i += 1
-                }
-            }
-            b.commit(out)
+            b.splitPairs(spaceFirst: false) { intlClass($1) == punctuation && intlClass($0) != number }
+            b.splitPairs(spaceFirst: true) { intlClass($0) == punctuation && intlClass($1) != number }
         }
         if sawSymbol {
             let src = b.line, dst = b.spare

@@ -92,23 +92,22 @@ private struct Word {
         return (!Word.isVowelLetter(letters[j])) != flip
     }
 
+    /// The consonant test while scanning left to right: `y` is a consonant at the start or after a vowel.
+    @inline(__always)
+    func isConsonant(_ i: Int, afterConsonant previous: Bool) -> Bool {
+        let c = letters[i]
+        if Word.isVowelLetter(c) { return false }
+        if c == Word.y { return i == 0 || !previous }
+        return true
+    }
+
     /// Porter's measure m of the first `length` letters: the number of vowel→consonant changes.
     func measure(_ length: Int) -> Int {
         var m = 0
         var previousConsonant = true
-        var previousWasVowel = false
         for i in 0..<length {
-            let c = letters[i]
-            let consonant: Bool
-            if Word.isVowelLetter(c) {
-                consonant = false
-            } else if c == Word.y {
-                consonant = i == 0 ? true : !previousConsonant
-            } else {
-                consonant = true
-            }
-            if consonant && previousWasVowel { m += 1 }
-            previousWasVowel = !consonant
+            let consonant = isConsonant(i, afterConsonant: previousConsonant)
+            if consonant && !previousConsonant && i > 0 { m += 1 }
             previousConsonant = consonant
         }
         return m
@@ -118,15 +117,7 @@ private struct Word {
     func containsVowel(_ length: Int) -> Bool {
         var previousConsonant = true
         for i in 0..<length {
-            let c = letters[i]
-            let consonant: Bool
-            if Word.isVowelLetter(c) {
-                consonant = false
-            } else if c == Word.y {
-                consonant = i == 0 ? true : !previousConsonant
-            } else {
-                consonant = true
-            }
+            let consonant = isConsonant(i, afterConsonant: previousConsonant)
             if !consonant { return true }
             previousConsonant = consonant
         }
