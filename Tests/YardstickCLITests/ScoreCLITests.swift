@@ -139,8 +139,12 @@ import YardstickTestSupport
         #expect(systems.count == 2)
         #expect(Fixtures.close(Fixtures.double(systems[0]["score"])!, 49.79528558185578))
         #expect(Fixtures.close(Fixtures.double(systems[1]["score"])!, 51.20090389524754))
+        // Same numpy RNG and float32 arithmetic as sacrebleu: the p-value is sacrebleu's to the bit, not just close.
         let p = Fixtures.double((systems[1]["paired"] as! [String: Any])["p_value"])!
-        #expect(abs(p - 0.15184815184815184) <= 0.03, "p = \(p)")
+        #expect(p == 0.15184815184815184, "p = \(p)")
+        let ci = systems[1]["confidence"] as! [String: Any]
+        #expect(Fixtures.close(Fixtures.double(ci["mean"])!, 51.132003157584144))
+        #expect(Fixtures.close(Fixtures.double(ci["half_width"])!, 4.733472746185807))
     }
 
     @Test func sentenceModeWritesOneJSONObjectPerSegment() throws {
