@@ -2,23 +2,15 @@ import Foundation
 import Testing
 import YardstickTestSupport
 
-/// Runs the built `yardstick` binary (`swift build` first; the tests look in `.build/debug`).
+/// A test database in its own folder, and `yardstick` commands run against it through ``CLIRunner``.
 struct StoreCLI {
-    static let binary = Fixtures.repositoryRoot.appendingPathComponent(".build/debug/yardstick")
-
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-        var killedBySignal: Bool
-    }
+    static var binary: URL { CLIRunner.binary }
 
     let folder: URL
     let database: String
 
     init() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("yardstick-cli-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        folder = try TemporaryDirectory.make()
         database = folder.appendingPathComponent("store.db").path
     }
 
@@ -26,56 +18,15 @@ struct StoreCLI {
 
     func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
 
-    /// A started process whose output goes to files (so large output never blocks on a pipe).
-    final class Running {
-        let process = Process()
-        let stdoutURL: URL
-        let stderrURL: URL
-
-        init(_ arguments: [String], folder: URL, environment: [String: String], stdin: String?, workingDirectory: URL?) throws {
-            let tag = UUID().uuidString
-            stdoutURL = folder.appendingPathComponent("out-\(tag)")
-            stderrURL = folder.appendingPathComponent("err-\(tag)")
-            _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-            _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
-            process.executableURL = StoreCLI.binary
-            process.arguments = arguments
-            var env = ProcessInfo.processInfo.environment
-            env.removeValue(forKey: "YARDSTICK_DB")
-            env.merge(environment) { $1 }
-            process.environment = env
-            if let workingDirectory { process.currentDirectoryURL = workingDirectory }
-            process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
-            process.standardError = try FileHandle(forWritingTo: stderrURL)
-            if let stdin {
-                let input = folder.appendingPathComponent("in-\(tag)")
-                try Data(stdin.utf8).write(to: input)
-                process.standardInput = try FileHandle(forReadingFrom: input)
-            } else {
-                process.standardInput = FileHandle.nullDevice
-            }
-            try process.run()
-        }
-
-        func wait() -> Result {
-            process.waitUntilExit()
-            return Result(
-                status: process.terminationStatus,
-                stdout: (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? "",
-                stderr: (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? "",
-                killedBySignal: process.terminationReason == .uncaughtSignal)
-        }
-    }
-
     /// Starts `yardstick ARGS --db <test db>` (no `--db` when `useDatabase` is false).
     func start(_ arguments: [String], useDatabase: Bool = true, environment: [String: String] = [:], stdin: String? = nil,
-               workingDirectory: URL? = nil) throws -> Running {
-        try Running(arguments + (useDatabase ? ["--db", database] : []), folder: folder, environment: environment,
-                    stdin: stdin, workingDirectory: workingDirectory)
+               workingDirectory: URL? = nil) throws -> CLIRunner.Running {
+        try CLIRunner.start(arguments + (useDatabase ? ["--db", database] : []), stdin: stdin.map { Data($0.utf8) },
+                            environment: environment, directory: workingDirectory, scratch: folder)
     }
 
     func run(_ arguments: [String], useDatabase: Bool = true, environment: [String: String] = [:], stdin: String? = nil,
-             workingDirectory: URL? = nil) throws -> Result {
+             workingDirectory: URL? = nil) throws -> CLIRunner.Result {
         try start(arguments, useDatabase: useDatabase, environment: environment, stdin: stdin, workingDirectory: workingDirectory).wait()
     }
 

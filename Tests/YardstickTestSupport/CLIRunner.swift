@@ -6,6 +6,7 @@ public enum CLIRunner {
         public var status: Int32
         public var stdout: String
         public var stderr: String
+        public var killedBySignal: Bool
     }
 
     /// `.build/debug/yardstick` (override with `YARDSTICK_BIN`); `make test` builds it before the tests run.
@@ -14,47 +15,67 @@ public enum CLIRunner {
         return Fixtures.repositoryRoot.appendingPathComponent(".build/debug/yardstick")
     }
 
-    /// Runs `yardstick args…` in `directory` (default: a fresh temporary folder) and waits for it.
+    /// A started `yardstick` process. Its output goes to files, not pipes, so many processes can run at once
+    /// and large output never blocks; `process` is exposed so a test can kill it.
+    public final class Running {
+        public let process = Process()
+        let stdoutURL: URL
+        let stderrURL: URL
+
+        init(_ arguments: [String], stdin: Data?, environment: [String: String], directory: URL?, scratch: URL) throws {
+            let tag = UUID().uuidString
+            stdoutURL = scratch.appendingPathComponent("out-\(tag)")
+            stderrURL = scratch.appendingPathComponent("err-\(tag)")
+            _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+            process.executableURL = CLIRunner.binary
+            process.arguments = arguments
+            var env = ProcessInfo.processInfo.environment
+            env.removeValue(forKey: "YARDSTICK_DB")
+            env.merge(environment) { $1 }
+            process.environment = env
+            process.currentDirectoryURL = directory ?? scratch
+            process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
+            process.standardError = try FileHandle(forWritingTo: stderrURL)
+            if let stdin {
+                let input = scratch.appendingPathComponent("in-\(tag)")
+                try stdin.write(to: input)
+                process.standardInput = try FileHandle(forReadingFrom: input)
+            } else {
+                process.standardInput = FileHandle.nullDevice
+            }
+            try process.run()
+        }
+
+        /// Waits for the process and collects its output.
+        public func wait() -> Result {
+            process.waitUntilExit()
+            return Result(
+                status: process.terminationStatus,
+                stdout: (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? "",
+                stderr: (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? "",
+                killedBySignal: process.terminationReason == .uncaughtSignal)
+        }
+    }
+
+    /// Starts `yardstick args…` in `directory` (default: the scratch folder); output files go to `scratch`
+    /// (default: a fresh temporary folder).
+    public static func start(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:],
+                             directory: URL? = nil, scratch: URL? = nil) throws -> Running {
+        try Running(arguments, stdin: stdin, environment: environment, directory: directory,
+                    scratch: scratch ?? TemporaryDirectory.make())
+    }
+
+    /// Runs `yardstick args…` and waits for it.
     public static func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:],
-                           directory: URL? = nil) throws -> Result {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "YARDSTICK_DB")
-        for (k, v) in environment { env[k] = v }
-        process.environment = env
-        process.currentDirectoryURL = try directory ?? TemporaryDirectory.make()
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        // Read both pipes concurrently so a chatty child cannot block on a full pipe.
-        let group = DispatchGroup()
-        let box = OutputBox()
-        DispatchQueue.global().async(group: group) { box.setOut(out.fileHandleForReading.readDataToEndOfFile()) }
-        DispatchQueue.global().async(group: group) { box.setErr(err.fileHandleForReading.readDataToEndOfFile()) }
-        if let stdin { input.fileHandleForWriting.write(stdin) }
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
-        group.wait()
-        return Result(status: process.terminationStatus, stdout: String(decoding: box.out, as: UTF8.self),
-                      stderr: String(decoding: box.err, as: UTF8.self))
+                           directory: URL? = nil, scratch: URL? = nil) throws -> Result {
+        try start(arguments, stdin: stdin, environment: environment, directory: directory, scratch: scratch).wait()
     }
 
     /// Parses stdout as a JSON document.
     public static func json(_ result: Result) throws -> Any {
         try JSONSerialization.jsonObject(with: Data(result.stdout.utf8), options: [.fragmentsAllowed])
     }
-}
-
-private final class OutputBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var out = Data()
-    private(set) var err = Data()
-    func setOut(_ d: Data) { lock.lock(); out = d; lock.unlock() }
-    func setErr(_ d: Data) { lock.lock(); err = d; lock.unlock() }
 }
 
 /// Temporary folders for tests; each call gives a new, empty one.
