@@ -176,12 +176,16 @@ extension Store {
         switch value {
         case .null: return ""
         case let .string(s): return csvField(s)
-        case let .double(d):
-            if d.isNaN { return "NaN" }
-            if d.isInfinite { return d < 0 ? "-inf" : "inf" }
-            return JSONValue.plainNumber(d)
+        case let .double(d): return csvNumber(d)
         default: return csvField(value.serialized())
         }
+    }
+
+    /// A number for CSV: shortest round-trip form, `NaN`/`inf`/`-inf` when not finite.
+    public static func csvNumber(_ d: Double) -> String {
+        if d.isNaN { return "NaN" }
+        if d.isInfinite { return d < 0 ? "-inf" : "inf" }
+        return JSONValue.plainNumber(d)
     }
 
     /// RFC 4180 quoting: fields with commas, quotes or line breaks are quoted, quotes doubled.

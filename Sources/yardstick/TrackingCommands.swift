@@ -324,7 +324,7 @@ struct TrackingLog: ParsableCommand {
                 let point = MetricPoint(key: key, step: step, epoch: epoch, value: value, wallTime: Date().timeIntervalSince1970)
                 let stored = try store.logMetrics(run: found.id, [point])
                 TrackingIO.write(stored == 1
-                    ? "logged \(key)=\(TrackingOutput.exact(value)) at step \(step) to run \(TrackingOutput.label(found))\n"
+                    ? "logged \(key)=\(Store.csvNumber(value)) at step \(step) to run \(TrackingOutput.label(found))\n"
                     : "\(key) at step \(step) already has this value\n")
             }
         }

@@ -16,13 +16,6 @@ enum TrackingOutput {
         return String(format: "%.4g", value)
     }
 
-    /// A number for CSV: shortest round-trip form, `NaN`/`inf`/`-inf` when not finite.
-    static func exact(_ value: Double) -> String {
-        if value.isNaN { return "NaN" }
-        if value.isInfinite { return value < 0 ? "-inf" : "inf" }
-        return JSONValue.plainNumber(value)
-    }
-
     /// Columns padded to their widest cell, two spaces apart.
     static func table(_ header: [String], _ rows: [[String]]) -> String {
         var widths = header.map(\.count)
@@ -136,11 +129,11 @@ enum TrackingOutput {
             buffer.append(UInt8(ascii: ","))
             buffer += String(point.step).utf8
             buffer.append(UInt8(ascii: ","))
-            if let epoch = point.epoch { buffer += exact(epoch).utf8 }
+            if let epoch = point.epoch { buffer += Store.csvNumber(epoch).utf8 }
             buffer.append(UInt8(ascii: ","))
-            buffer += exact(point.value).utf8
+            buffer += Store.csvNumber(point.value).utf8
             buffer.append(UInt8(ascii: ","))
-            if let wall = point.wallTime { buffer += exact(wall).utf8 }
+            if let wall = point.wallTime { buffer += Store.csvNumber(wall).utf8 }
             buffer.append(UInt8(ascii: "\n"))
             if buffer.count >= 1 << 20 {
                 FileHandle.standardOutput.write(Data(buffer))
@@ -153,7 +146,7 @@ enum TrackingOutput {
     static func historyTable(_ points: [MetricPoint]) -> String {
         guard !points.isEmpty else { return "no points\n" }
         return table(["KEY", "STEP", "EPOCH", "VALUE", "WALL_TIME"], points.map { point in
-            [point.key, String(point.step), point.epoch.map(short) ?? "-", exact(point.value),
+            [point.key, String(point.step), point.epoch.map(short) ?? "-", Store.csvNumber(point.value),
              point.wallTime.map { StoreTime.format(Date(timeIntervalSince1970: $0)) } ?? "-"]
         })
     }
