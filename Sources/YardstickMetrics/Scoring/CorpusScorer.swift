@@ -252,7 +252,8 @@ public enum CorpusScorer {
         var text: [String] = []
         let baselineStats = stats[0]
         for (s, system) in systems.enumerated() {
-            let result = metric.score(totals: stats[s].totals())
+            let totals = stats[s].totals()
+            let result = metric.score(totals: totals)
             var object = fields(result)
             object.append(("signature", .string(signature)))
             if c.confidence && stats[s].count > 0 {
@@ -298,7 +299,8 @@ public enum CorpusScorer {
             object = finish(system, object)
             let jsonObject = JSONValue.object(object)
             systemObjects.append(jsonObject)
-            systemScores.append(systemScore(system: system, signature: signature, stats: stats[s], headlines: headlines,
+            systemScores.append(systemScore(system: system, signature: signature, stats: stats[s], totals: totals,
+                                            headlines: headlines,
                                             storedName: storedName, sentenceHeadlines: sentenceHeadlines ?? headlines,
                                             json: jsonObject, collectSegments: c.collectSegmentScores))
 
@@ -341,10 +343,10 @@ public enum CorpusScorer {
     }
 
     private static func systemScore(
-        system: SystemInput, signature: String, stats: SegmentStatistics, headlines: [(String, Significance.Scorer)],
+        system: SystemInput, signature: String, stats: SegmentStatistics, totals: [Double],
+        headlines: [(String, Significance.Scorer)],
         storedName: String?, sentenceHeadlines: [(String, Significance.Scorer)], json: JSONValue, collectSegments: Bool
     ) -> SystemScore {
-        let totals = stats.totals()
         let names = headlines.map { key, _ in key == "score" ? (storedName ?? key) : key }
         var scores: [HeadlineScore] = []
         for ((_, headline), name) in zip(headlines, names) {
