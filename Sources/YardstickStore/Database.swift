@@ -379,14 +379,10 @@ public final class Statement {
     @inline(__always)
     public func reset() { sqlite3_reset(handle) }
 
-    /// Sets every parameter back to NULL.
-    public func clearBindings() { sqlite3_clear_bindings(handle) }
 
     /// Number of result columns.
     public var columnCount: Int32 { sqlite3_column_count(handle) }
 
-    /// The name of result column `index`.
-    public func columnName(_ index: Int32) -> String { String(cString: sqlite3_column_name(handle, index)) }
 
     /// True when column `index` of the current row is NULL.
     @inline(__always)

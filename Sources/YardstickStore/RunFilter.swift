@@ -215,7 +215,7 @@ enum FilterLexer {
     static func isNameScalar(_ s: Unicode.Scalar) -> Bool {
         if s.properties.isAlphabetic { return true }
         switch s {
-        case "0"..."9", "_", ".", "-", "/", ":": return true
+        case "0"..."9", "_", ".", "-", "/", ":", "@": return true
         default: return false
         }
     }
@@ -536,6 +536,9 @@ struct FilterParser {
 struct SQLBuilder {
     var sql = ""
     var values: [SQLValue] = []
+    /// What each `metrics.X` of the filter reads: the evaluation metric and the datasets it may come from
+    /// (resolved by the store before the SQL is built).
+    var metricTargets: [String: MetricTarget] = [:]
 
     mutating func add(_ text: String) { sql += text }
 
@@ -642,9 +645,14 @@ enum FilterSQL {
             b.bind(.text(key))
             b.add(")")
         case let .metric(key):
-            b.add("COALESCE((SELECT ev.score FROM evaluations ev WHERE ev.run_pk = r.pk AND ev.metric = ")
-            b.bind(.text(key))
-            b.add(" ORDER BY ev.id DESC LIMIT 1), (SELECT mp.value FROM metric_points mp WHERE mp.run_pk = r.pk")
+            let target = b.metricTargets[key] ?? MetricTarget(name: key, datasets: nil)
+            b.add("COALESCE((SELECT m.score FROM evaluation_metrics m JOIN evaluations ev ON ev.id = m.evaluation_id")
+            b.add(" WHERE ev.run_pk = r.pk AND m.name = ")
+            b.bind(.text(target.name))
+            if let datasets = target.datasets {
+                b.add(" AND ev.dataset_id IN (\(datasets.map(String.init).joined(separator: ",")))")
+            }
+            b.add(" ORDER BY ev.id DESC, m.id DESC LIMIT 1), (SELECT mp.value FROM metric_points mp WHERE mp.run_pk = r.pk")
             b.add(" AND mp.key_id = (SELECT mk.id FROM metric_keys mk WHERE mk.key = ")
             b.bind(.text(key))
             b.add(") ORDER BY mp.step DESC, mp.seq DESC LIMIT 1))")
@@ -695,5 +703,24 @@ enum FilterSQL {
             b.bind(.text(value.text))
         }
         b.add(", 0)")
+    }
+}
+
+/// The evaluation metric a `metrics.X` reads; `datasets` nil = any (the metric exists on one dataset at most).
+struct MetricTarget: Equatable {
+    var name: String
+    var datasets: [Int64]?
+}
+
+extension FilterExpression {
+    /// Every `metrics.X` key the expression mentions.
+    var metricKeys: [String] {
+        switch self {
+        case let .and(a, b), let .or(a, b): return a.metricKeys + b.metricKeys
+        case let .not(a): return a.metricKeys
+        case let .compare(field, _, _), let .like(field, _, _, _), let .inList(field, _, _), let .isNull(field, _):
+            if case let .metric(key) = field { return [key] }
+            return []
+        }
     }
 }

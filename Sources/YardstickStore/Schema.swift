@@ -9,8 +9,14 @@ public enum StoreSchema {
     /// The schema version this build writes (`PRAGMA user_version` after migrating).
     public static var currentVersion: Int { migrations.count }
 
-    /// SQL of each migration, in order.
-    static let migrations: [String] = [version1]
+    /// One schema step: plain SQL, or SQL plus a data conversion that SQL alone cannot express.
+    enum Migration: Sendable {
+        case sql(String)
+        case code(@Sendable (Database) throws -> Void)
+    }
+
+    /// Each migration, in order.
+    static let migrations: [Migration] = [.sql(version1), .code(StoreMigrationV2.migrate)]
 
     private static let version1 = """
         CREATE TABLE experiments (
@@ -130,7 +136,7 @@ public enum StoreSchema {
         let found = try database.userVersion
         if found > currentVersion { throw StoreError.newerSchema(path: database.path, found: found, supported: currentVersion) }
         guard found < currentVersion else { return }
-        for (index, sql) in migrations.enumerated() {
+        for (index, migration) in migrations.enumerated() {
             let target = index + 1
             try database.transaction(.immediate) {
                 // Another process may have migrated between our read and our write lock.
@@ -139,7 +145,10 @@ public enum StoreSchema {
                     throw StoreError.newerSchema(path: database.path, found: now, supported: currentVersion)
                 }
                 guard now == target - 1 else { return }
-                try database.execute(sql)
+                switch migration {
+                case let .sql(sql): try database.execute(sql)
+                case let .code(convert): try convert(database)
+                }
                 try database.execute("PRAGMA user_version = \(target)")
             }
         }
@@ -148,13 +157,15 @@ public enum StoreSchema {
     /// The schema described for people: what each table holds and why it is shaped that way.
     /// The README includes this text as `Schema.md`.
     public static let documentation = """
-        ## Store schema (version 1)
+        ## Store schema (version 2)
 
         One SQLite file (default `experiments/yardstick.db`, 8 KiB pages) in WAL mode (`synchronous=NORMAL`,
         `foreign_keys=ON`, 30 s busy timeout). Every write runs in a `BEGIN IMMEDIATE` transaction, so
         concurrent writers (several `yardstick log metrics` processes) queue for the write lock instead of
         failing with "database is locked", and a killed writer leaves either all of its batch or none.
-        `PRAGMA user_version` holds the schema version; opening a file with a newer version is refused.
+        `PRAGMA user_version` holds the schema version; opening a file with a newer version is refused,
+        and an older file is migrated in place when it is opened (version 1 → 2 keeps every row: each
+        `score --run` of version 1 becomes one evaluation, its per-example rows a prediction set).
 
         Timestamps in `created_at`/`started_at`/`ended_at`/`imported_at` are UTC ISO-8601 text with
         milliseconds (`2024-05-01T12:34:56.789Z`), so they sort and compare as text and work with SQLite's
@@ -217,32 +228,64 @@ public enum StoreSchema {
         the next `seq` (MLflow likewise keeps both). Histories list a step's points in `seq` order, and the
         final value of a metric is the one with the highest step, then the highest `seq`.
 
-        ### datasets and run_datasets
-        `datasets(id, path, role, sha256, size_bytes, UNIQUE(path, sha256))`: a file or provider file id
-        (`file-abc123`), with the role it was first registered with. `run_datasets(run_pk, dataset_id, role)`
-        says which runs used it and how (`train`, `valid`, `test`).
+        ### datasets with dataset_aliases and run_datasets
+        `datasets(id, path, role, sha256, size_bytes, content_sha256, n_examples)`. A **test set** is
+        identified by its content: `content_sha256` is the SHA-256 of its examples' inputs and references
+        in order (length-prefixed UTF-8, `\\r\\n` read as `\\n`; never the predictions), so the same set read
+        from another file, with other line endings or another JSON key order, is the same dataset
+        (`UNIQUE` where not NULL). Its short **label** is the first 8 hex digits (`metrics.bleu@1a2b3c4d`).
+        Training files and provider file ids (`file-abc123`) are identified by path and file hash
+        (`sha256`, `UNIQUE(path, sha256)`), with the role they were first registered with.
+        `dataset_aliases(dataset_id, path, file_sha256, size_bytes, first_seen)` keeps every path a test
+        set was read from. `run_datasets(run_pk, dataset_id, role)` says which runs used it and how
+        (`train`, `valid`, `test`).
 
-        ### evaluations — scores of a run
+        ### prediction_sets and predictions — a run's outputs on a dataset, stored once
+        `prediction_sets(id, run_pk, dataset_id, settings, settings_sha256, created_at)`, one per (run,
+        dataset, settings): `settings` is a JSON object saying how the predictions were made (a predictions
+        file and its content hash, or provider, model and generation settings). Every evaluation of those
+        predictions (BLEU today, ROUGE tomorrow) shares the set.
+        `predictions(prediction_set_id, position, example_id, input, reference, prediction, error,
+        latency_ms, cached, prompt_tokens, completion_tokens)`, clustered on (set, position) where
+        `position` is the 0-based order in the dataset; `example_id` (the dataset's `id` or the line number)
+        is unique per set. `reference` is the text, or a JSON array for several references; `error` says why
+        an example has no prediction; `cached` = 1 when it came from the response cache.
+
+        ### evaluations — one scoring of one prediction set
+        `evaluations(id, run_pk, dataset_id, prediction_set_id, n_examples, created_at)`: one scoring of one
+        run's predictions on one dataset. Its numbers hang off it:
+
+        ### evaluation_metrics — the headline numbers
         | column | type | meaning |
         | --- | --- | --- |
         | id | INTEGER PK | |
-        | run_pk | INTEGER → runs | |
-        | dataset_id | INTEGER → datasets, NULL | the test set, when known |
-        | metric | TEXT | `bleu`, `chrf`, `rougeL`, `accuracy`, … |
-        | score | REAL | the headline score |
+        | evaluation_id | INTEGER → evaluations | |
+        | statistics_id | INTEGER → evaluation_statistics, NULL | the per-segment statistics it is computed from (NULL for evaluations migrated from version 1) |
+        | name | TEXT | `bleu`, `chrf`, `chrf++`, `ter`, `rouge1`…`rougeLsum`, `accuracy`, `macro_f1`, `exact_match`, `f1`; unique per evaluation |
+        | score | REAL | the headline score (NULL = NaN) |
+        | ci_low, ci_high, ci_level | REAL NULL | bootstrap confidence interval and its level (0.95 = 95%) |
         | signature | TEXT | sacrebleu-style signature |
-        | ci_low, ci_high | REAL NULL | bootstrap confidence interval |
-        | statistics | BLOB NULL | corpus sufficient statistics, little-endian float64s (for significance tests without re-scoring) |
-        | n_examples | INTEGER NULL | |
-        | created_at | TEXT | |
-        | details | TEXT NULL | JSON object (precisions, brevity penalty, options…) |
+        | totals | BLOB NULL | summed sufficient statistics, little-endian float64s |
+        | details | TEXT NULL | JSON object (precisions, brevity penalty, per-class scores…) |
 
-        In filters and listings `metrics.X` is the latest evaluation named X when the run has one,
-        else the final value of the history X.
+        In filters and listings `metrics.X` is the latest evaluation metric named X when the run has one,
+        else the final value of the history X. When some run has X on more than one dataset, a plain
+        `metrics.X` is refused with the choices: write `metrics.X@LABEL` or pass `--dataset`, so two
+        test sets are never mixed silently.
 
-        ### examples — per-example outputs of an evaluation
-        `id, evaluation_id → evaluations, example_id (UNIQUE per evaluation), input, reference, prediction,
-        scores (JSON object of per-example scores), error, latency_ms`, listed in insertion order.
+        ### evaluation_statistics — per-segment sufficient statistics
+        `evaluation_statistics(id, evaluation_id, metric, options, signature, width, segments, data)`: for
+        each metric family of an evaluation, every example's sufficient statistics (`segments` rows of
+        `width` little-endian float64s, row-major, in dataset order) and `options`, a JSON object of the
+        settings that rebuild the metric (tokenizer, smoothing, n-gram orders, ROUGE types, class labels).
+        Two evaluations of the same dataset with the same signature can then be compared by paired bootstrap
+        or approximate randomization without re-scoring, with the same numbers as re-scoring (`runs
+        compare`). ROUGE's four types share one row; accuracy and macro-F1 too.
+
+        ### example_scores — per-example scores
+        `example_scores(metric_id, position, score)` (`WITHOUT ROWID`, clustered on metric then position):
+        the sentence-level score of each example for each metric, referencing the prediction at `position`
+        of the evaluation's prediction set (NULL = NaN).
 
         ### imports — provenance of imported files
         `id, run_pk → runs, path, format, sha256, size_bytes, imported_at, points` (metric points the

@@ -3,12 +3,13 @@ import Foundation
 /// The experiment-tracking store: experiments, runs, params, tags, metric histories, evaluations,
 /// datasets and import provenance in one SQLite file.
 ///
-/// One `Store` owns one connection and is not `Sendable`; open one per thread or process. Any number of
-/// processes may write to the same file at once: each write is one `BEGIN IMMEDIATE` transaction, so
-/// writers queue on the 30 s busy timeout instead of failing.
+/// One `Store` owns one connection and is not `Sendable`: open one per thread or process, or share one
+/// through ``SharedStore``, which confines it to an actor. Any number of processes may write to the same file
+/// at once: each write is one `BEGIN IMMEDIATE` transaction, so writers queue on the 30 s busy timeout
+/// instead of failing.
 public final class Store {
-    /// The connection, for queries the API does not cover.
-    public let database: Database
+    /// The connection; not public, so every write goes through the store's transactions.
+    let database: Database
     /// The file path given to ``init(path:)``.
     public let path: String
 
@@ -36,9 +37,6 @@ public final class Store {
         try database.execute("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384")
         try StoreSchema.migrate(database)
     }
-
-    /// Opens the store at `path`; see ``init(path:)``.
-    public static func open(_ path: String) throws -> Store { try Store(path: path) }
 
     /// A cached prepared statement, reset and ready to bind.
     func statement(_ sql: String) throws -> Statement {
@@ -252,16 +250,6 @@ public final class Store {
 
     static func describe(_ run: Run) -> String { "\(run.id) \(run.experiment)/\(run.name)" }
 
-    /// Sets a run's status (e.g. `finished`) and, when given, its end time.
-    public func setStatus(run id: String, _ status: String, endedAt: Date? = nil) throws {
-        try write {
-            let pk = try runKey(id)
-            try database.execute(
-                "UPDATE runs SET status = ?, ended_at = COALESCE(?, ended_at) WHERE pk = ?",
-                [.text(status), endedAt.map { .text(StoreTime.format($0)) } ?? .null, .integer(pk)])
-        }
-    }
-
     /// Deletes a run and everything that belongs to it (params, tags, metric points, evaluations,
     /// examples, dataset links, import records). Returns the deleted run.
     @discardableResult
@@ -363,5 +351,24 @@ public final class Store {
         var result: [String: String] = [:]
         while try query.step() { result[query.string(0) ?? ""] = query.string(1) ?? "" }
         return result
+    }
+}
+
+@available(*, unavailable, message: "a Store owns one SQLite connection; share it through SharedStore")
+extension Store: Sendable {}
+
+/// One store shared by concurrent tasks (e.g. the workers of an evaluation): its connection is confined to
+/// this actor, so writes from many tasks run one after another, each in its own transaction.
+public actor SharedStore {
+    private let store: Store
+
+    /// Opens the store at `path`; see ``Store/init(path:)``.
+    public init(path: String) throws {
+        store = try Store(path: path)
+    }
+
+    /// Runs `body` with the store, on the actor: nothing else touches the connection meanwhile.
+    public func perform<T: Sendable>(_ body: @Sendable (Store) throws -> T) throws -> T {
+        try body(store)
     }
 }

@@ -65,7 +65,7 @@ extension Store {
     /// The datasets linked to a run, in path order, each with its role in that run.
     public func datasets(run id: String) throws -> [RunDataset] {
         let query = try statement("""
-            SELECT d.id, d.path, l.role, d.sha256, d.size_bytes FROM run_datasets l JOIN datasets d ON d.id = l.dataset_id
+            SELECT d.id, d.path, l.role, COALESCE(d.content_sha256, d.sha256), d.size_bytes FROM run_datasets l JOIN datasets d ON d.id = l.dataset_id
             WHERE l.run_pk = ? ORDER BY d.path, l.role
             """)
         defer { query.reset() }
@@ -82,159 +82,312 @@ extension Store {
     // MARK: Evaluations
 
     static func encodeStatistics(_ values: [Double]) -> Data {
-        var data = Data(capacity: values.count * 8)
-        for value in values {
-            withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) }
+        var data = Data(count: values.count * 8)
+        data.withUnsafeMutableBytes { raw in
+            for (i, value) in values.enumerated() { raw.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: i * 8, as: UInt64.self) }
         }
         return data
     }
 
     static func decodeStatistics(_ data: Data) -> [Double] {
-        let bytes = [UInt8](data)
-        return stride(from: 0, to: bytes.count - bytes.count % 8, by: 8).map { start in
-            var bits: UInt64 = 0
-            for i in 0..<8 { bits |= UInt64(bytes[start + i]) << (8 * UInt64(i)) }
-            return Double(bitPattern: bits)
+        data.withUnsafeBytes { raw in
+            (0..<(raw.count / 8)).map { Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self))) }
         }
     }
 
-    /// Stores an evaluation of a run (registering and linking its dataset, if any) and returns its id.
+    /// The dataset with this content, created (with `content`'s path as its first alias) when new; the path is
+    /// added as a further alias when it is new. The caller holds the write transaction.
+    func datasetID(_ content: DatasetContent) throws -> Int64 {
+        let find = try statement("SELECT id FROM datasets WHERE content_sha256 = ?")
+        defer { find.reset() }
+        try find.bind(content.contentSHA256, at: 1)
+        let id: Int64
+        if try find.step() {
+            id = find.int64(0)
+        } else {
+            find.reset()
+            let insert = try statement("""
+                INSERT INTO datasets(path, role, sha256, size_bytes, content_sha256, n_examples) VALUES (?, 'test', NULL, NULL, ?, ?)
+                """)
+            defer { insert.reset() }
+            try insert.bind(content.path ?? "-", at: 1)
+            try insert.bind(content.contentSHA256, at: 2)
+            try insert.bind(Int64(content.exampleCount), at: 3)
+            try insert.step()
+            id = database.lastInsertRowID
+        }
+        if let path = content.path {
+            let alias = try statement("""
+                INSERT INTO dataset_aliases(dataset_id, path, file_sha256, size_bytes, first_seen) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT DO NOTHING
+                """)
+            defer { alias.reset() }
+            try alias.bind(id, at: 1)
+            try alias.bind(path, at: 2)
+            try alias.bind(content.fileSHA256, at: 3)
+            try alias.bind(content.sizeBytes, at: 4)
+            try alias.bind(StoreTime.format(Date()), at: 5)
+            try alias.step()
+        }
+        return id
+    }
+
+    /// The prediction set of (run, dataset, settings), created when new. The caller holds the write transaction.
+    func predictionSetID(run pk: Int64, dataset: Int64?, settings: JSONValue, createdAt: Date) throws -> Int64 {
+        let text = settings.serialized()
+        let hash = ImportSource.sha256Hex(Data(text.utf8))
+        let find = try statement("SELECT id FROM prediction_sets WHERE run_pk = ? AND dataset_id IS ? AND settings_sha256 = ?")
+        defer { find.reset() }
+        try find.bind(pk, at: 1)
+        try find.bind(dataset, at: 2)
+        try find.bind(hash, at: 3)
+        if try find.step() { return find.int64(0) }
+        let insert = try statement("""
+            INSERT INTO prediction_sets(run_pk, dataset_id, settings, settings_sha256, created_at) VALUES (?, ?, ?, ?, ?)
+            """)
+        defer { insert.reset() }
+        try insert.bind(pk, at: 1)
+        try insert.bind(dataset, at: 2)
+        try insert.bind(text, at: 3)
+        try insert.bind(hash, at: 4)
+        try insert.bind(StoreTime.format(createdAt), at: 5)
+        try insert.step()
+        return database.lastInsertRowID
+    }
+
+    /// Stores predictions of a set by position (a position given again replaces the earlier row). The caller
+    /// holds the write transaction.
+    func storePredictions(set: Int64, _ predictions: [PredictionRecord], startingAt first: Int = 0) throws {
+        let insert = try statement("""
+            INSERT OR REPLACE INTO predictions(prediction_set_id, position, example_id, input, reference, prediction, error,
+                                               latency_ms, cached, prompt_tokens, completion_tokens)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        defer { insert.reset() }
+        try insert.bind(set, at: 1)
+        for (offset, p) in predictions.enumerated() {
+            try insert.bind(Int64(first + offset), at: 2)
+            try insert.bind(p.exampleID, at: 3)
+            try insert.bind(p.input, at: 4)
+            try insert.bind(p.storedReference, at: 5)
+            try insert.bind(p.prediction, at: 6)
+            try insert.bind(p.error, at: 7)
+            try insert.bind(p.latencyMs, at: 8)
+            try insert.bind(Int64(p.cached ? 1 : 0), at: 9)
+            try insert.bind(p.promptTokens.map(Int64.init), at: 10)
+            try insert.bind(p.completionTokens.map(Int64.init), at: 11)
+            try insert.step()
+            insert.reset()
+        }
+    }
+
+    /// Stores one evaluation of a run in one transaction: the dataset (by content), the prediction set (shared
+    /// with earlier evaluations of the same run, dataset and settings), every metric with its interval, the
+    /// per-segment statistics and the per-example scores. Returns the evaluation id.
     @discardableResult
-    public func addEvaluation(run id: String, _ evaluation: Evaluation) throws -> Int64 {
-        guard !evaluation.metric.isEmpty else { throw StoreError.invalidArgument("evaluation metric must not be empty") }
-        if let details = evaluation.details {
-            guard (try? JSONSerialization.jsonObject(with: Data(details.utf8), options: [.fragmentsAllowed])) != nil else {
+    public func recordEvaluation(run id: String, _ record: EvaluationRecord) throws -> Int64 {
+        for metric in record.metrics {
+            guard !metric.name.isEmpty else { throw StoreError.invalidArgument("evaluation metric must not be empty") }
+            if let index = metric.statisticsIndex, !record.statistics.indices.contains(index) {
+                throw StoreError.invalidArgument("metric \(metric.name) refers to missing statistics \(index)")
+            }
+            if let scores = metric.exampleScores, scores.count != record.predictions.count {
+                throw StoreError.invalidArgument("metric \(metric.name) has \(scores.count) example scores for \(record.predictions.count) predictions")
+            }
+            if let details = metric.details,
+               (try? JSONSerialization.jsonObject(with: Data(details.utf8), options: [.fragmentsAllowed])) == nil {
                 throw StoreError.invalidArgument("evaluation details must be JSON")
             }
+        }
+        if let count = record.dataset?.exampleCount, !record.predictions.isEmpty, count != record.predictions.count {
+            throw StoreError.invalidArgument("\(record.predictions.count) predictions for a dataset of \(count) examples")
         }
         return try write {
             let pk = try runKey(id)
             var datasetID: Int64?
-            if let dataset = evaluation.dataset {
+            if let dataset = record.dataset {
                 datasetID = try self.datasetID(dataset)
-                try linkDataset(datasetID!, run: pk, role: dataset.role)
+                try linkDataset(datasetID!, run: pk, role: .test)
             }
-            let insert = try statement("""
-                INSERT INTO evaluations(run_pk, dataset_id, metric, score, signature, ci_low, ci_high, statistics,
-                                        n_examples, created_at, details)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            defer { insert.reset() }
-            try insert.bind(pk, at: 1)
-            try insert.bind(datasetID, at: 2)
-            try insert.bind(evaluation.metric, at: 3)
-            try insert.bind(evaluation.score, at: 4)
-            try insert.bind(evaluation.signature, at: 5)
-            try insert.bind(evaluation.ciLow, at: 6)
-            try insert.bind(evaluation.ciHigh, at: 7)
-            try insert.bind(evaluation.statistics.map(Store.encodeStatistics), at: 8)
-            try insert.bind(evaluation.exampleCount.map(Int64.init), at: 9)
-            try insert.bind(StoreTime.format(evaluation.createdAt), at: 10)
-            try insert.bind(evaluation.details, at: 11)
-            try insert.step()
-            return database.lastInsertRowID
+            var setID: Int64?
+            if !record.predictions.isEmpty {
+                setID = try predictionSetID(run: pk, dataset: datasetID, settings: record.settings, createdAt: record.createdAt)
+                try storePredictions(set: setID!, record.predictions)
+            }
+            try database.execute("""
+                INSERT INTO evaluations(run_pk, dataset_id, prediction_set_id, n_examples, created_at) VALUES (?, ?, ?, ?, ?)
+                """, [.integer(pk), datasetID.map { .integer($0) } ?? .null, setID.map { .integer($0) } ?? .null,
+                      .integer(Int64(record.dataset?.exampleCount ?? record.predictions.count)),
+                      .text(StoreTime.format(record.createdAt))])
+            let evaluationID = database.lastInsertRowID
+            var statisticsIDs: [Int64] = []
+            for s in record.statistics {
+                try database.execute("""
+                    INSERT INTO evaluation_statistics(evaluation_id, metric, options, signature, width, segments, data)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, [.integer(evaluationID), .text(s.options.metric.rawValue), .text(s.options.serialized),
+                          .text(s.signature), .integer(Int64(s.statistics.width)), .integer(Int64(s.statistics.count)),
+                          .blob(Store.encodeStatistics(s.statistics.values))])
+                statisticsIDs.append(database.lastInsertRowID)
+            }
+            let insertScore = try statement("INSERT INTO example_scores(metric_id, position, score) VALUES (?, ?, ?)")
+            defer { insertScore.reset() }
+            for m in record.metrics {
+                try database.execute("""
+                    INSERT INTO evaluation_metrics(evaluation_id, statistics_id, name, score, ci_low, ci_high, ci_level,
+                                                   signature, totals, details)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, [.integer(evaluationID), m.statisticsIndex.map { .integer(statisticsIDs[$0]) } ?? .null,
+                          .text(m.name), m.score.isNaN ? .null : .real(m.score), m.ciLow.map { .real($0) } ?? .null,
+                          m.ciHigh.map { .real($0) } ?? .null, m.ciLevel.map { .real($0) } ?? .null,
+                          m.signature.map { .text($0) } ?? .null,
+                          m.totals.map { .blob(Store.encodeStatistics($0)) } ?? .null, m.details.map { .text($0) } ?? .null])
+                let metricID = database.lastInsertRowID
+                guard let scores = m.exampleScores else { continue }
+                try insertScore.bind(metricID, at: 1)
+                for (position, score) in scores.enumerated() {
+                    try insertScore.bind(Int64(position), at: 2)
+                    try insertScore.bind(score.isNaN ? nil : score, at: 3)
+                    try insertScore.step()
+                    insertScore.reset()
+                }
+            }
+            return evaluationID
         }
     }
 
-    /// A run's evaluations, oldest first.
-    public func evaluations(run id: String) throws -> [Evaluation] {
-        try evaluations(where: "e.run_pk = ?", [.integer(runKey(id))])
+    static let storedDatasetColumns = "d.id, d.path, d.content_sha256, d.sha256, d.n_examples"
+
+    static func readDataset(_ s: Statement, from column: Int32) -> StoredDataset? {
+        guard !s.isNull(column) else { return nil }
+        return StoredDataset(
+            id: s.int64(column), path: s.string(column + 1) ?? "", contentSHA256: s.string(column + 2),
+            fileSHA256: s.string(column + 3), exampleCount: s.optionalInt64(column + 4).map { Int($0) })
+    }
+
+    /// A run's evaluations, oldest first, each with its dataset and metrics.
+    public func evaluations(run id: String) throws -> [StoredEvaluation] {
+        try evaluations(where: "ev.run_pk = ?", [.integer(runKey(id))])
     }
 
     /// One evaluation by id.
-    public func evaluation(id: Int64) throws -> Evaluation {
-        guard let found = try evaluations(where: "e.id = ?", [.integer(id)]).first else { throw StoreError.evaluationNotFound(id) }
+    public func evaluation(id: Int64) throws -> StoredEvaluation {
+        guard let found = try evaluations(where: "ev.id = ?", [.integer(id)]).first else { throw StoreError.evaluationNotFound(id) }
         return found
     }
 
-    private func evaluations(where condition: String, _ values: [SQLValue]) throws -> [Evaluation] {
+    private func evaluations(where condition: String, _ values: [SQLValue]) throws -> [StoredEvaluation] {
         let query = try statement("""
-            SELECT e.id, e.metric, e.score, e.signature, e.ci_low, e.ci_high, e.statistics, e.n_examples,
-                   e.created_at, e.details, d.path, d.role, d.sha256, d.size_bytes
-            FROM evaluations e LEFT JOIN datasets d ON d.id = e.dataset_id
-            WHERE \(condition) ORDER BY e.id
+            SELECT ev.id, r.id, ev.prediction_set_id, ev.n_examples, ev.created_at, \(Store.storedDatasetColumns)
+            FROM evaluations ev JOIN runs r ON r.pk = ev.run_pk LEFT JOIN datasets d ON d.id = ev.dataset_id
+            WHERE \(condition) ORDER BY ev.id
             """)
         defer { query.reset() }
         try query.bind(values)
-        var result: [Evaluation] = []
+        var result: [StoredEvaluation] = []
         while try query.step() {
-            let dataset = query.string(10).map { path in
-                DatasetReference(path: path, role: DatasetReference.Role(rawValue: query.string(11) ?? "") ?? .test,
-                                 sha256: query.string(12), sizeBytes: query.optionalInt64(13))
+            result.append(StoredEvaluation(
+                id: query.int64(0), runID: query.string(1) ?? "", dataset: Store.readDataset(query, from: 5),
+                predictionSetID: query.optionalInt64(2), exampleCount: query.optionalInt64(3).map { Int($0) },
+                createdAt: StoreTime.parse(query.string(4) ?? "") ?? Date(timeIntervalSince1970: 0), metrics: []))
+        }
+        query.reset()
+        let metrics = try statement("""
+            SELECT id, name, score, ci_low, ci_high, ci_level, signature, statistics_id, details FROM evaluation_metrics
+            WHERE evaluation_id = ? ORDER BY id
+            """)
+        defer { metrics.reset() }
+        for i in result.indices {
+            try metrics.bind(result[i].id, at: 1)
+            while try metrics.step() {
+                result[i].metrics.append(StoredMetric(
+                    id: metrics.int64(0), name: metrics.string(1) ?? "", score: metrics.optionalDouble(2) ?? .nan,
+                    ciLow: metrics.optionalDouble(3), ciHigh: metrics.optionalDouble(4), ciLevel: metrics.optionalDouble(5),
+                    signature: metrics.string(6), statisticsID: metrics.optionalInt64(7), details: metrics.string(8)))
             }
-            result.append(Evaluation(
-                id: query.int64(0), metric: query.string(1) ?? "", score: query.isNull(2) ? .nan : query.double(2),
-                signature: query.string(3), ciLow: query.optionalDouble(4), ciHigh: query.optionalDouble(5),
-                statistics: query.data(6).map(Store.decodeStatistics), exampleCount: query.optionalInt64(7).map { Int($0) },
-                dataset: dataset, details: query.string(9),
-                createdAt: StoreTime.parse(query.string(8) ?? "") ?? Date(timeIntervalSince1970: 0)))
+            metrics.reset()
         }
         return result
     }
 
-    /// The latest evaluation score of each metric of a run.
+    /// Stored per-segment statistics by id.
+    public func statistics(id: Int64) throws -> StoredStatistics {
+        let query = try statement("SELECT evaluation_id, options, signature, width, segments, data FROM evaluation_statistics WHERE id = ?")
+        defer { query.reset() }
+        try query.bind(id, at: 1)
+        guard try query.step() else { throw StoreError.invalidArgument("no statistics with id \(id)") }
+        let width = Int(query.int64(3)), segments = Int(query.int64(4))
+        let values = Store.decodeStatistics(query.data(5) ?? Data())
+        guard width > 0, values.count == width * segments else {
+            throw StoreError.invalidArgument("statistics \(id) hold \(values.count) numbers, expected \(width) × \(segments)")
+        }
+        return StoredStatistics(
+            id: id, evaluationID: query.int64(0), options: try StoredMetricOptions(serialized: query.string(1) ?? ""),
+            signature: query.string(2) ?? "", statistics: SegmentStatistics(width: width, values: values))
+    }
+
+    /// The predictions an evaluation scored, in dataset order, with that evaluation's per-example scores;
+    /// optionally a page of them.
+    public func predictions(evaluation evaluationID: Int64, offset: Int = 0, limit: Int? = nil) throws -> [StoredPrediction] {
+        let evaluation = try self.evaluation(id: evaluationID)
+        guard let set = evaluation.predictionSetID else { return [] }
+        let query = try statement("""
+            SELECT position, example_id, input, reference, prediction, error, latency_ms, cached, prompt_tokens, completion_tokens
+            FROM predictions WHERE prediction_set_id = ? ORDER BY position LIMIT ? OFFSET ?
+            """)
+        defer { query.reset() }
+        try query.bind(set, at: 1)
+        try query.bind(Int64(limit ?? -1), at: 2)
+        try query.bind(Int64(offset), at: 3)
+        var result: [StoredPrediction] = []
+        var byPosition: [Int: Int] = [:]
+        while try query.step() {
+            byPosition[Int(query.int64(0))] = result.count
+            result.append(StoredPrediction(
+                position: Int(query.int64(0)), exampleID: query.string(1) ?? "", input: query.string(2),
+                reference: query.string(3), prediction: query.string(4), error: query.string(5),
+                latencyMs: query.optionalDouble(6), cached: query.int64(7) != 0,
+                promptTokens: query.optionalInt64(8).map { Int($0) }, completionTokens: query.optionalInt64(9).map { Int($0) },
+                scores: [:]))
+        }
+        query.reset()
+        guard let first = result.first?.position, let last = result.last?.position else { return result }
+        let scores = try statement("""
+            SELECT s.position, s.score FROM example_scores s WHERE s.metric_id = ? AND s.position BETWEEN ? AND ?
+            """)
+        defer { scores.reset() }
+        for metric in evaluation.metrics {
+            try scores.bind(metric.id, at: 1)
+            try scores.bind(Int64(first), at: 2)
+            try scores.bind(Int64(last), at: 3)
+            while try scores.step() {
+                if let index = byPosition[Int(scores.int64(0))] {
+                    result[index].scores[metric.name] = scores.optionalDouble(1) ?? .nan
+                }
+            }
+            scores.reset()
+        }
+        return result
+    }
+
+    /// The latest score of each evaluation metric of a run: keyed `NAME` where the store holds that metric for
+    /// one dataset only, else `NAME@LABEL` per dataset (so a plain name never mixes test sets).
     func evaluationScores(pk: Int64) throws -> [String: Double] {
-        let query = try statement("SELECT metric, score FROM evaluations WHERE run_pk = ? ORDER BY id")
+        let query = try statement("""
+            SELECT m.name, m.score, \(Store.storedDatasetColumns), (
+                SELECT COUNT(DISTINCT ev2.dataset_id) FROM evaluation_metrics m2 JOIN evaluations ev2 ON ev2.id = m2.evaluation_id
+                WHERE m2.name = m.name)
+            FROM evaluation_metrics m JOIN evaluations ev ON ev.id = m.evaluation_id LEFT JOIN datasets d ON d.id = ev.dataset_id
+            WHERE ev.run_pk = ? ORDER BY ev.id, m.id
+            """)
         defer { query.reset() }
         try query.bind(pk, at: 1)
         var result: [String: Double] = [:]
-        while try query.step() { result[query.string(0) ?? ""] = query.isNull(1) ? .nan : query.double(1) }
-        return result
-    }
-
-    // MARK: Examples
-
-    /// Stores scored examples of an evaluation in one transaction; an example id given again replaces the
-    /// earlier row.
-    public func addExamples(evaluation evaluationID: Int64, _ examples: [EvaluationExample]) throws {
-        try write {
-            guard try database.scalar("SELECT 1 FROM evaluations WHERE id = ?", [.integer(evaluationID)]) != .null else {
-                throw StoreError.evaluationNotFound(evaluationID)
-            }
-            let insert = try statement("""
-                INSERT INTO examples(evaluation_id, example_id, input, reference, prediction, scores, error, latency_ms)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(evaluation_id, example_id) DO UPDATE SET input = excluded.input,
-                    reference = excluded.reference, prediction = excluded.prediction, scores = excluded.scores,
-                    error = excluded.error, latency_ms = excluded.latency_ms
-                """)
-            defer { insert.reset() }
-            try insert.bind(evaluationID, at: 1)
-            for example in examples {
-                try insert.bind(example.exampleID, at: 2)
-                try insert.bind(example.input, at: 3)
-                try insert.bind(example.reference, at: 4)
-                try insert.bind(example.prediction, at: 5)
-                let scores = JSONValue.object(example.scores.sorted { $0.key < $1.key }.map { ($0.key, .double($0.value)) })
-                try insert.bind(example.scores.isEmpty ? nil : scores.serialized(), at: 6)
-                try insert.bind(example.error, at: 7)
-                try insert.bind(example.latencyMs, at: 8)
-                try insert.step()
-                insert.reset()
-            }
-        }
-    }
-
-    /// The examples of an evaluation in the order they were first stored, optionally a page of them.
-    public func examples(evaluation evaluationID: Int64, offset: Int = 0, limit: Int? = nil) throws -> [EvaluationExample] {
-        let query = try statement("""
-            SELECT example_id, input, reference, prediction, scores, error, latency_ms FROM examples
-            WHERE evaluation_id = ? ORDER BY id LIMIT ? OFFSET ?
-            """)
-        defer { query.reset() }
-        try query.bind(evaluationID, at: 1)
-        try query.bind(Int64(limit ?? -1), at: 2)
-        try query.bind(Int64(offset), at: 3)
-        var result: [EvaluationExample] = []
         while try query.step() {
-            var scores: [String: Double] = [:]
-            if let text = query.string(4),
-               let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] {
-                for (key, value) in object { scores[key] = (value as? NSNumber)?.doubleValue ?? .nan }
-            }
-            result.append(EvaluationExample(
-                exampleID: query.string(0) ?? "", input: query.string(1), reference: query.string(2),
-                prediction: query.string(3), scores: scores, error: query.string(5), latencyMs: query.optionalDouble(6)))
+            let name = query.string(0) ?? ""
+            let score = query.optionalDouble(1) ?? .nan
+            let label = Store.readDataset(query, from: 2)?.label
+            if let label, query.int64(7) > 1 { result["\(name)@\(label)"] = score } else { result[name] = score }
         }
         return result
     }

@@ -87,10 +87,6 @@ extension Store {
                 : .extended(runID: run.id, runName: run.name, points: points)
     }
 
-    /// The run a file with this hash was imported into, if any (the first, for a file holding several runs).
-    public func importedRun(sha256: String) throws -> Run? {
-        try importedRuns(sha256: sha256).first
-    }
 
     /// Every run a file with this hash was imported into, in import order.
     public func importedRuns(sha256: String) throws -> [Run] {

@@ -37,17 +37,24 @@ extension Store {
     ///   - sort: `KEY [asc|desc]` (see ``RunSort``); default newest first.
     ///   - limit: at most this many runs.
     /// - Throws: ``FilterError`` for a filter or sort the parser rejects.
-    public func listRuns(experiment: String? = nil, where filter: String? = nil, sort: String? = nil, limit: Int? = nil) throws -> [RunSummary] {
+    ///   - dataset: what a plain `metrics.X` means when X was evaluated on several datasets: a dataset label
+    ///     (hash prefix) or path (see ``datasets(matching:)``).
+    public func listRuns(experiment: String? = nil, where filter: String? = nil, sort: String? = nil, limit: Int? = nil,
+                         dataset: String? = nil) throws -> [RunSummary] {
         try listRuns(
             experiment: experiment, filter: try filter.map { try RunFilter(parsing: $0) },
             sort: try sort.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : try RunSort(parsing: $0) },
-            limit: limit)
+            limit: limit, dataset: dataset)
     }
 
     /// Runs matching a parsed filter; see ``listRuns(experiment:where:sort:limit:)``.
-    public func listRuns(experiment: String? = nil, filter: RunFilter?, sort: RunSort? = nil, limit: Int? = nil) throws -> [RunSummary] {
+    public func listRuns(experiment: String? = nil, filter: RunFilter?, sort: RunSort? = nil, limit: Int? = nil,
+                         dataset: String? = nil) throws -> [RunSummary] {
         if let experiment, try findExperiment(named: experiment) == nil { throw StoreError.experimentNotFound(experiment) }
         var b = SQLBuilder()
+        var keys = filter?.expression?.metricKeys ?? []
+        if case let .metric(key)? = sort?.field { keys.append(key) }
+        b.metricTargets = try metricTargets(for: keys, dataset: dataset)
         b.add("SELECT \(Store.runColumns) \(Store.runFrom) WHERE 1")
         if let experiment {
             b.add(" AND e.name = ")

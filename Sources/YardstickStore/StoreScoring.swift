@@ -1,39 +1,35 @@
 import Foundation
 import YardstickMetrics
 
-extension Store {
-    /// Records a corpus score as evaluations of a run, in one transaction: one evaluation per headline number
-    /// (e.g. `rouge1`…`rougeLsum`, or `accuracy` and `macro_f1`) with its signature, interval and the summed
-    /// sufficient statistics, and, when given, the per-example results under the first of them.
-    ///
-    /// - Returns: the ids of the evaluations, in headline order.
-    @discardableResult
-    public func recordScore(
-        run: String, score: SystemScore, dataset: DatasetReference? = nil, examples: [EvaluationExample] = []
-    ) throws -> [Int64] {
-        let details = score.details.compact
-        return try database.transaction(.immediate) {
-            var ids: [Int64] = []
+extension EvaluationRecord {
+    /// The record of one or more metric families scored on the same predictions: each family's per-segment
+    /// statistics, and one metric per headline number with its interval, signature and per-example scores.
+    public init(scores: [SystemScore], dataset: DatasetContent?, predictions: [PredictionRecord], settings: JSONValue,
+                createdAt: Date = Date()) {
+        var statistics: [StatisticsRecord] = []
+        var metrics: [MetricRecord] = []
+        for score in scores {
+            statistics.append(StatisticsRecord(options: score.options, signature: score.signature, statistics: score.statistics))
             for headline in score.headlines {
-                ids.append(try addEvaluation(run: run, Evaluation(
-                    metric: headline.metric, score: headline.value, signature: score.signature, ciLow: headline.low,
-                    ciHigh: headline.high, statistics: score.totals, exampleCount: score.segmentCount,
-                    dataset: dataset, details: details)))
+                metrics.append(MetricRecord(
+                    name: headline.metric, score: headline.value, ciLow: headline.low, ciHigh: headline.high,
+                    ciLevel: headline.low == nil ? nil : score.confidenceLevel, signature: score.signature,
+                    statisticsIndex: statistics.count - 1, totals: score.totals, details: score.details.compact,
+                    exampleScores: score.segmentScores[headline.metric]))
             }
-            if let first = ids.first, !examples.isEmpty { try addExamples(evaluation: first, examples) }
-            return ids
         }
+        self.init(dataset: dataset, settings: settings, predictions: predictions, statistics: statistics,
+                  metrics: metrics, createdAt: createdAt)
     }
+}
 
-    /// Per-example results of a scored system: hypotheses, references (a JSON array when there are several)
-    /// and the sentence-level scores.
-    public static func examples(of score: SystemScore, hypotheses: [String], references: [[String]]) -> [EvaluationExample] {
+extension PredictionRecord {
+    /// Predictions read from a file of hypotheses: example ids are 1-based line numbers unless given.
+    public static func fromHypotheses(_ hypotheses: [String], references: [[String]], inputs: [String?]? = nil,
+                                      ids: [String]? = nil) -> [PredictionRecord] {
         hypotheses.indices.map { i in
-            let refs = references[i]
-            let reference = refs.count == 1 ? refs[0] : JSONValue.array(refs.map { .string($0) }).compact
-            return EvaluationExample(
-                exampleID: String(i + 1), reference: reference, prediction: hypotheses[i],
-                scores: score.segmentScores.mapValues { $0[i] })
+            PredictionRecord(exampleID: ids?[i] ?? String(i + 1), input: inputs?[i] ?? nil, references: references[i],
+                             prediction: hypotheses[i])
         }
     }
 }

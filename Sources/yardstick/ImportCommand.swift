@@ -11,10 +11,10 @@ struct ImportCommand: ParsableCommand {
         commandName: "import",
         abstract: "Import training logs (OpenAI job/events/results, trainer_state.json, LLaMA-Factory, CSV/JSONL).",
         discussion: """
-            The format is detected from the content unless --format is given. Each file is one transaction: a
-            malformed file changes nothing. A file imported before (same SHA-256) is reported and skipped.
-            OpenAI events and results files carry no job id: given after a job object in the same command
-            (yardstick import job.json events.json step_metrics.csv) they join the job's run. --run names the
+            The format is detected from the content unless --format is given. Each file is one transaction: a \
+            malformed file changes nothing. A file imported before (same SHA-256) is reported and skipped. \
+            OpenAI events and results files carry no job id: given after a job object in the same command \
+            (yardstick import job.json events.json step_metrics.csv) they join the job's run. --run names the \
             run to extend (id, prefix, name or job id) or the new run's name.
             """
     )

@@ -10,8 +10,8 @@ struct ScoreCommand: ParsableCommand {
         commandName: "score",
         abstract: "Score hypotheses against references (BLEU, chrF, TER, ROUGE, accuracy, exact match).",
         discussion: """
-            Inputs are plain-text files with one segment per line (--hyp, --ref; '-' reads stdin) or a JSON Lines
-            file (--data with --hyp-field and --ref-field). Repeat --ref for several references and --hyp for
+            Inputs are plain-text files with one segment per line (--hyp, --ref; '-' reads stdin) or a JSON Lines \
+            file (--data with --hyp-field and --ref-field). Repeat --ref for several references and --hyp for \
             several systems: the first system is the baseline of the paired significance test.
             """
     )
@@ -196,11 +196,20 @@ struct ScoreCommand: ParsableCommand {
     /// Stores each system's score as evaluations of its `--run`; the report goes to stderr so stdout stays JSON.
     func record(_ outcome: ScoreOutcome, systems: [SystemInput], references: [[String]]) throws {
         let store = try self.store.open()
-        let dataset = DatasetReference.file(at: data ?? self.references[0], role: .test)
+        // The test set is identified by its references' content, so the same set read from another file (CRLF,
+        // reordered JSON keys) is the same dataset; the path is kept as an alias.
+        let dataset = DatasetContent(references: references, path: data ?? self.references[0])
         for (index, score) in outcome.systems.enumerated() {
             let run = try store.resolveOrCreateRun(recordRuns[index], experiment: experiment)
-            let examples = Store.examples(of: score, hypotheses: systems[index].hypotheses, references: references)
-            try store.recordScore(run: run.id, score: score, dataset: dataset, examples: examples)
+            let hypotheses = systems[index].hypotheses
+            let settings = JSONValue.object([
+                ("source", .string("predictions")), ("system", .string(systems[index].name)),
+                ("predictions_sha256", .string(DatasetContent.fingerprint(inputs: nil, references: hypotheses.map { [$0] }))),
+            ])
+            let record = EvaluationRecord(
+                scores: [score], dataset: dataset,
+                predictions: PredictionRecord.fromHypotheses(hypotheses, references: references), settings: settings)
+            try store.recordEvaluation(run: run.id, record)
             let numbers = score.headlines.map { "\($0.metric) = \(String(format: "%.4g", $0.value))" }.joined(separator: ", ")
             FileHandle.standardError.write(Data("recorded \(numbers) (\(score.segmentCount) examples) in run \(run.name) [\(run.id.prefix(8))]\n".utf8))
         }

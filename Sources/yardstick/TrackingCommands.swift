@@ -81,9 +81,11 @@ struct TrackingRuns: ParsableCommand {
                   params.learning_rate >= 1e-4 and (metrics.bleu > 30 or tags.stage = 'final')
                   status IN ('finished', 'succeeded') and name LIKE 'gpt-%'
                   metrics.`eval/loss` IS NOT NULL
-                Fields: params.X, metrics.X (evaluation score X, else the final value of history X), tags.X,
-                and the attributes id, name, status, provider, job_id, base_model, fine_tuned_model,
-                experiment, created, started, ended, notes.
+
+                Fields: params.X, metrics.X (evaluation score X, else the final value of history X; write \
+                metrics.X@LABEL for the score on one dataset when X was evaluated on several), tags.X, and the \
+                attributes id, name, status, provider, job_id, base_model, fine_tuned_model, experiment, \
+                created, started, ended, notes.
                 """)
         @OptionGroup var store: StoreOptions
         @Option(help: "Only runs of this experiment.") var experiment: String?
@@ -91,6 +93,8 @@ struct TrackingRuns: ParsableCommand {
         @Option(help: ArgumentHelp("Sort by a field, ascending unless followed by desc (e.g. 'metrics.bleu desc').", valueName: "key [asc|desc]"))
         var sort: String?
         @Option(help: "At most this many runs.") var limit: Int?
+        @Option(help: ArgumentHelp("What a plain metrics.X means when X was evaluated on several datasets: a dataset label (hash prefix) or path.", valueName: "dataset"))
+        var dataset: String?
         @Flag(help: "Print a JSON array of run summaries.") var json = false
 
         func validate() throws {
@@ -110,7 +114,13 @@ struct TrackingRuns: ParsableCommand {
                 } catch let error as FilterError {
                     throw TrackingFailure("--sort: \(error)")
                 }
-                let summaries = try store.listRuns(experiment: experiment, filter: parsedFilter, sort: parsedSort, limit: limit)
+                let summaries: [RunSummary]
+                do {
+                    summaries = try store.listRuns(experiment: experiment, filter: parsedFilter, sort: parsedSort, limit: limit,
+                                                   dataset: dataset)
+                } catch let error as FilterError {
+                    throw TrackingFailure("--where/--sort: \(error.message)")
+                }
                 if json {
                     TrackingIO.write(JSONValue.array(summaries.map(TrackingOutput.summaryJSON)).serialized() + "\n")
                 } else {
@@ -156,7 +166,7 @@ struct TrackingRuns: ParsableCommand {
                 let found = try store.resolveRun(reference, experiment: experiment)
                 let points = try store.history(run: found.id, keys: keys.isEmpty ? nil : keys)
                 if json {
-                    TrackingIO.write(TrackingOutput.historyJSON(run: found, points: points))
+                    TrackingOutput.writeHistoryJSON(run: found, points: points)
                 } else if csv {
                     TrackingOutput.writeHistoryCSV(points)
                 } else {
@@ -167,14 +177,26 @@ struct TrackingRuns: ParsableCommand {
     }
 
     struct Compare: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Compare runs: params that differ and metrics side by side.")
+        static let configuration = CommandConfiguration(
+            abstract: "Compare runs: params that differ, metrics side by side, and paired significance tests.",
+            discussion: """
+                Every run after the first is tested against the first on each metric both evaluated on the same dataset with the same signature, from the stored per-segment statistics: the difference, its paired bootstrap confidence interval and p-value (the numbers `yardstick score --paired-bs` gives for the same two prediction files). Metrics on different datasets or with different signatures are listed, not compared.
+                """)
         @OptionGroup var store: StoreOptions
-        @Argument(help: "Two or more runs (id, id prefix, name or job id).") var runs: [String]
+        @Argument(help: "Two or more runs (id, id prefix, name or job id); the first is the baseline.") var runs: [String]
         @Option(help: "Resolve run names within this experiment.") var experiment: String?
+        @Flag(help: "Paired approximate randomization instead of the paired bootstrap.") var pairedAr = false
+        @Option(help: "Bootstrap resamples.") var resamples = 1000
+        @Option(help: "Trials for --paired-ar.") var trials = 10000
+        @Option(help: "Confidence level of the difference's interval.") var confidenceLevel = 0.95
+        @Option(help: "Random seed of resampling, or 'none' for OS entropy.") var seed: String = "12345"
         @Flag(help: "Print JSON.") var json = false
 
         func validate() throws {
             if runs.count < 2 { throw ValidationError("give at least two runs to compare") }
+            if resamples < 1 || trials < 1 { throw ValidationError("--resamples and --trials must be positive") }
+            if !(confidenceLevel > 0 && confidenceLevel < 1) { throw ValidationError("--confidence-level must be between 0 and 1") }
+            if seed != "none" && UInt64(seed) == nil { throw ValidationError("--seed takes a non-negative integer or 'none'") }
         }
 
         func run() throws {
@@ -182,7 +204,19 @@ struct TrackingRuns: ParsableCommand {
                 let store = try self.store.open()
                 let ids = try runs.map { try store.resolveRun($0, experiment: experiment).id }
                 let comparison = try store.compare(runs: ids)
-                TrackingIO.write(json ? TrackingOutput.comparisonJSON(comparison).serialized() + "\n" : TrackingOutput.comparisonTable(comparison))
+                var c = ScoreConfiguration()
+                c.pairedTest = pairedAr ? .approximateRandomization : .bootstrap
+                c.resamples = resamples
+                c.randomizationTrials = trials
+                c.confidenceLevel = confidenceLevel
+                c.seed = seed == "none" ? nil : UInt64(seed)
+                let paired = try store.pairedComparisons(runs: ids, configuration: c)
+                if json {
+                    guard case let .object(members) = TrackingOutput.comparisonJSON(comparison) else { return }
+                    TrackingIO.write(JSONValue.object(members + TrackingOutput.pairedJSON(paired)).serialized() + "\n")
+                } else {
+                    TrackingIO.write(TrackingOutput.comparisonTable(comparison) + TrackingOutput.pairedTable(paired, runs: comparison.runs))
+                }
             }
         }
     }

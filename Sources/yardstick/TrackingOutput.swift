@@ -95,38 +95,35 @@ enum TrackingOutput {
 
     // MARK: History
 
-    static func historyJSON(run: Run, points: [MetricPoint]) -> String {
-        var out = "{\"run\":"
-        JSONValue.escape(run.id, into: &out)
-        out += ",\"points\":["
-        out.reserveCapacity(points.count * 72)
-        for (i, point) in points.enumerated() {
-            if i > 0 { out += "," }
-            out += "{\"key\":"
-            JSONValue.escape(point.key, into: &out)
-            out += ",\"step\":\(point.step),\"epoch\":"
-            out += point.epoch.map(JSONValue.plainNumber) ?? "null"
-            out += ",\"value\":" + JSONValue.plainNumber(point.value)
-            out += ",\"wall_time\":" + (point.wallTime.map(JSONValue.plainNumber) ?? "null") + "}"
+    /// Writes `{"run", "points": [{key, step, epoch, value, wall_time}…]}` to stdout as it goes (see
+    /// ``streamHistory(_:header:footer:keyField:row:)``); non-finite numbers are `null`.
+    static func writeHistoryJSON(run: Run, points: [MetricPoint]) {
+        var header = "{\"run\":"
+        JSONValue.escape(run.id, into: &header)
+        header += ",\"points\":["
+        streamHistory(points, header: header, footer: "]}\n", keyField: { key in
+            var field = "{\"key\":"
+            JSONValue.escape(key, into: &field)
+            return Array((field + ",\"step\":").utf8)
+        }) { point, first, key, buffer in
+            if !first { buffer.append(UInt8(ascii: ",")) }
+            buffer += key
+            buffer += String(point.step).utf8
+            buffer += ",\"epoch\":".utf8
+            buffer += (point.epoch.map(JSONValue.plainNumber) ?? "null").utf8
+            buffer += ",\"value\":".utf8
+            buffer += JSONValue.plainNumber(point.value).utf8
+            buffer += ",\"wall_time\":".utf8
+            buffer += (point.wallTime.map(JSONValue.plainNumber) ?? "null").utf8
+            buffer.append(UInt8(ascii: "}"))
         }
-        return out + "]}\n"
     }
 
-    /// Writes `key,step,epoch,value,wall_time` rows to stdout in 1 MiB chunks: a history can have millions of
-    /// points, and one big `String` would triple the memory and the time.
+    /// Writes `key,step,epoch,value,wall_time` rows to stdout as it goes.
     static func writeHistoryCSV(_ points: [MetricPoint]) {
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(1 << 20 + 256)
-        buffer += Array("key,step,epoch,value,wall_time\n".utf8)
-        var lastKey: String?
-        var keyField: [UInt8] = []
-        for point in points {
-            if point.key != lastKey {
-                keyField = Array(Store.csvField(point.key).utf8)
-                lastKey = point.key
-            }
-            buffer += keyField
-            buffer.append(UInt8(ascii: ","))
+        streamHistory(points, header: "key,step,epoch,value,wall_time\n", footer: "",
+                      keyField: { Array((Store.csvField($0) + ",").utf8) }) { point, _, key, buffer in
+            buffer += key
             buffer += String(point.step).utf8
             buffer.append(UInt8(ascii: ","))
             if let epoch = point.epoch { buffer += Store.csvNumber(epoch).utf8 }
@@ -135,11 +132,33 @@ enum TrackingOutput {
             buffer.append(UInt8(ascii: ","))
             if let wall = point.wallTime { buffer += Store.csvNumber(wall).utf8 }
             buffer.append(UInt8(ascii: "\n"))
+        }
+    }
+
+    /// Writes a history to stdout in 1 MiB chunks: a history can have millions of points, and one big `String`
+    /// would triple the memory and the time. `keyField` is computed once per key (histories come grouped by
+    /// key); `row` appends one point, given whether it is the first and its key's field.
+    static func streamHistory(
+        _ points: [MetricPoint], header: String, footer: String, keyField: (String) -> [UInt8],
+        row: (MetricPoint, _ first: Bool, _ keyField: [UInt8], inout [UInt8]) -> Void
+    ) {
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(1 << 20 + 256)
+        buffer += Array(header.utf8)
+        var lastKey: String?
+        var field: [UInt8] = []
+        for (i, point) in points.enumerated() {
+            if point.key != lastKey {
+                field = keyField(point.key)
+                lastKey = point.key
+            }
+            row(point, i == 0, field, &buffer)
             if buffer.count >= 1 << 20 {
                 FileHandle.standardOutput.write(Data(buffer))
                 buffer.removeAll(keepingCapacity: true)
             }
         }
+        buffer += Array(footer.utf8)
         FileHandle.standardOutput.write(Data(buffer))
     }
 
@@ -186,7 +205,7 @@ enum TrackingOutput {
     struct RunDetails {
         var summary: RunSummary
         var series: [MetricSeriesSummary]
-        var evaluations: [Evaluation]
+        var evaluations: [StoredEvaluation]
         var datasets: [RunDataset]
         var imports: [ImportRecord]
 
@@ -212,14 +231,7 @@ enum TrackingOutput {
                         ("max_value", .double(s.maxValue)),
                     ])
                 })),
-                ("evaluations", .array(evaluations.map { e in
-                    .object([
-                        ("id", .int(e.id)), ("metric", .string(e.metric)), ("score", .double(e.score)), ("signature", .string(e.signature)),
-                        ("ci_low", .double(e.ciLow)), ("ci_high", .double(e.ciHigh)), ("n_examples", .int(e.exampleCount.map(Int64.init))),
-                        ("dataset", e.dataset.map(RunDetails.datasetJSON) ?? .null), ("created_at", .string(StoreTime.format(e.createdAt))),
-                        ("details", e.details.map { .raw($0) } ?? .null),
-                    ])
-                })),
+                ("evaluations", .array(evaluations.map(TrackingOutput.evaluationJSON))),
                 ("datasets", .array(datasets.map { RunDetails.datasetJSON($0.reference) })),
                 ("imports", .array(imports.map { i in
                     .object([
@@ -257,9 +269,17 @@ enum TrackingOutput {
                 })
             }
             if !evaluations.isEmpty {
-                out += "\n" + TrackingOutput.table(["EVALUATION", "SCORE", "95% CI", "N", "DATASET", "SIGNATURE"], evaluations.map { e in
-                    let ci = e.ciLow.flatMap { low in e.ciHigh.map { "[\(TrackingOutput.short(low)), \(TrackingOutput.short($0))]" } } ?? "-"
-                    return [e.metric, TrackingOutput.short(e.score), ci, e.exampleCount.map(String.init) ?? "-", e.dataset?.path ?? "-", e.signature ?? "-"]
+                out += "\n" + TrackingOutput.table(["EVALUATION", "METRIC", "SCORE", "CI", "N", "DATASET", "SIGNATURE"], evaluations.flatMap { e in
+                    e.metrics.map { m in
+                        var ci = "-"
+                        if let low = m.ciLow, let high = m.ciHigh {
+                            let level = m.ciLevel.map { "\(TrackingOutput.short($0 * 100))% " } ?? ""
+                            ci = "\(level)[\(TrackingOutput.short(low)), \(TrackingOutput.short(high))]"
+                        }
+                        let dataset = e.dataset.map { "\($0.label) \($0.path)" } ?? "-"
+                        return [String(e.id), m.name, TrackingOutput.short(m.score), ci, e.exampleCount.map(String.init) ?? "-",
+                                dataset, m.signature ?? "-"]
+                    }
                 })
             }
             if !datasets.isEmpty {
@@ -276,4 +296,70 @@ enum TrackingOutput {
             return out
         }
     }
+
+    // MARK: Evaluations
+
+    static func datasetJSON(_ d: StoredDataset) -> JSONValue {
+        .object([("id", .int(d.id)), ("label", .string(d.label)), ("path", .string(d.path)),
+                 ("content_sha256", .string(d.contentSHA256)), ("file_sha256", .string(d.fileSHA256)),
+                 ("n_examples", .int(d.exampleCount.map(Int64.init)))])
+    }
+
+    static func evaluationJSON(_ e: StoredEvaluation) -> JSONValue {
+        .object([
+            ("id", .int(e.id)), ("dataset", e.dataset.map(datasetJSON) ?? .null),
+            ("prediction_set", .int(e.predictionSetID)), ("n_examples", .int(e.exampleCount.map(Int64.init))),
+            ("created_at", .string(StoreTime.format(e.createdAt))),
+            ("metrics", .array(e.metrics.map { m in
+                .object([
+                    ("name", .string(m.name)), ("score", .double(m.score)), ("ci_low", .double(m.ciLow)),
+                    ("ci_high", .double(m.ciHigh)), ("ci_level", .double(m.ciLevel)), ("signature", .string(m.signature)),
+                    ("paired_testable", .bool(m.statisticsID != nil)), ("details", m.details.map { .raw($0) } ?? .null),
+                ])
+            })),
+        ])
+    }
+
+    // MARK: Paired tests
+
+    static func pairedJSON(_ report: PairedComparisonReport) -> [(String, JSONValue)] {
+        [
+            ("paired", .array(report.comparisons.map { c in
+                .object([
+                    ("metric", .string(c.metric)), ("dataset", datasetJSON(c.dataset)), ("signature", .string(c.signature)),
+                    ("baseline", .string(c.baselineRunID)), ("run", .string(c.runID)),
+                    ("baseline_score", .double(c.baselineScore)), ("score", .double(c.score)),
+                    ("difference", .double(c.difference)), ("difference_low", .double(c.differenceLow)),
+                    ("difference_high", .double(c.differenceHigh)), ("level", .double(c.confidenceLevel)),
+                    ("test", .string(c.test.rawValue)), ("p_value", .double(c.pValue)), ("significant", .bool(c.pValue < 0.05)),
+                ])
+            })),
+            ("not_compared", .array(report.mismatches.map { m in
+                .object([("metric", .string(m.metric)), ("run", .string(m.runID)), ("reason", .string(m.reason))])
+            })),
+        ]
+    }
+
+    static func pairedTable(_ report: PairedComparisonReport, runs: [Run]) -> String {
+        guard !report.comparisons.isEmpty || !report.mismatches.isEmpty else { return "" }
+        func name(_ id: String) -> String { runs.first { $0.id == id }.map { "\($0.name) (\(id.prefix(8)))" } ?? String(id.prefix(8)) }
+        var out = ""
+        if !report.comparisons.isEmpty {
+            let level = report.comparisons[0].confidenceLevel
+            let header = ["RUN", "METRIC", "DATASET", "BASELINE", "SCORE", "DIFFERENCE",
+                          "\(short(level * 100))% CI", "P", ""]
+            out += "\n" + table(header, report.comparisons.map { c in
+                let ci = c.differenceLow.flatMap { low in c.differenceHigh.map { "[\(signed(low)), \(signed($0))]" } } ?? "-"
+                return [name(c.runID), c.metric, c.dataset.label, short(c.baselineScore), short(c.score), signed(c.difference), ci,
+                        String(format: "%.4f", c.pValue), c.pValue < 0.05 ? "*" : ""]
+            })
+            out += "vs \(name(report.comparisons[0].baselineRunID)) by \(report.comparisons[0].test.rawValue); * p < 0.05\n"
+        }
+        if !report.mismatches.isEmpty {
+            out += "\n" + table(["NOT COMPARED", "RUN", "WHY"], report.mismatches.map { [$0.metric, name($0.runID), $0.reason] })
+        }
+        return out
+    }
+
+    static func signed(_ x: Double) -> String { (x > 0 ? "+" : "") + short(x) }
 }

@@ -154,7 +154,7 @@ struct StoreCLI {
         #expect((show["tags"] as? [String: String]) == ["stage": "final", "owner": "me"])
         for key in ["metric_series", "evaluations", "datasets", "imports"] { #expect(show[key] is [Any], "show has \(key)") }
         let compare = try #require(try StoreCLI.json(try cli.ok(["runs", "compare", "a", "b", "--json"])) as? [String: Any])
-        #expect(Set(compare.keys) == ["runs", "differing_params", "common_params", "metrics"])
+        #expect(Set(compare.keys) == ["runs", "differing_params", "common_params", "metrics", "paired", "not_compared"])
         let differing = try #require(compare["differing_params"] as? [String: [Any]])
         #expect(Set(differing.keys) == ["lr", "epochs", "lora"])
         #expect(differing["lora"]?[1] as? Bool == true && differing["lora"]?[0] is NSNull)

@@ -72,7 +72,7 @@ struct SQLiteProbe {
         let probe = SQLiteProbe()
         #expect(try probe.column("SELECT count(*) FROM runs", in: cli.database) == ["8"])
         #expect(try probe.column("SELECT count(*) FROM experiments", in: cli.database) == ["1"])
-        #expect(try probe.column("PRAGMA user_version", in: cli.database) == ["1"])
+        #expect(try probe.column("PRAGMA user_version", in: cli.database) == [String(StoreSchema.currentVersion)])
     }
 
     @Test func writerKilledMidBatchLeavesAnIntactFileWithAllOrNoneOfTheBatch() throws {

@@ -135,7 +135,7 @@ import Testing
                 points.append(MetricPoint(key: key, step: 2, value: final))
             }
             try store.logMetrics(run: r.id, points)
-            for (metric, score) in scores { try store.addEvaluation(run: r.id, Evaluation(metric: metric, score: score)) }
+            if !scores.isEmpty { try store.recordScores(run: r.id, scores) }
         }
         try run("a", params: [("lr", .double(0.001)), ("epochs", .int(3)), ("optimizer", .string("adam"))],
                 tags: [("stage", "final")], metrics: [("loss", 0.5), ("eval/loss", 0.7)], scores: [("bleu", 31)], job: "ftjob-a", created: 1_714_521_600) // 2024-05-01

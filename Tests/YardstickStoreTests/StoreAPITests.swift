@@ -1,4 +1,5 @@
 import Foundation
+import YardstickMetrics
 import Testing
 @testable import YardstickStore
 
@@ -151,42 +152,107 @@ import Testing
         #expect(try store.finalMetrics(run: run.id) == ["real": 2, "ghost": 3])
     }
 
-    @Test func evaluationsRoundTripWithStatisticsAndDataset() throws {
+    @Test func evaluationsRoundTripWithMetricsStatisticsPredictionsAndDataset() throws {
         let folder = try TemporaryFolder()
         let store = try folder.store()
         let run = try store.createRun(experiment: "e", name: "r")
-        let dataset = DatasetReference(path: "data/test.jsonl", role: .test, sha256: String(repeating: "a", count: 64), sizeBytes: 1234)
-        let evaluation = Evaluation(
-            metric: "bleu", score: 31.25, signature: "nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:yardstick-0.1.0",
-            ciLow: 30.1, ciHigh: 32.4, statistics: [10, 8, 6, 4, 12, 10, 8, 6, 11, 12, -0.0, .infinity], exampleCount: 3,
-            dataset: dataset, details: #"{"bp":1.0,"precisions":[80,60,40,20]}"#, createdAt: Date(timeIntervalSince1970: 1_700_000_000))
-        let id = try store.addEvaluation(run: run.id, evaluation)
-        var expected = evaluation
-        expected.id = id
-        #expect(try store.evaluations(run: run.id) == [expected])
-        #expect(try store.evaluation(id: id) == expected)
-        #expect(try store.datasets(run: run.id) == [RunDataset(id: 1, reference: dataset)])
-        #expect(throws: StoreError.self) { try store.addEvaluation(run: run.id, Evaluation(metric: "x", score: 1, details: "{not json")) }
+        let references = [["ref one"], ["ref two"], ["ref three"]]
+        let dataset = DatasetContent(inputs: ["a", nil, "c"], references: references, path: "data/test.jsonl")
+        let predictions = [
+            PredictionRecord(exampleID: "x1", input: "a", references: ["ref one"], prediction: "pred", latencyMs: 12.5,
+                             cached: true, promptTokens: 7, completionTokens: 3),
+            PredictionRecord(exampleID: "x2", references: ["ref two"], prediction: nil, error: "timeout"),
+            PredictionRecord(exampleID: "x3", input: "c", references: ["ref three"], prediction: "ref three"),
+        ]
+        let options = StoredMetricOptions(metric: .bleu, configuration: ScoreConfiguration())
+        let statistics = SegmentStatistics(width: 2, values: [1, 2, -0.0, .infinity, 5, 6])
+        let record = EvaluationRecord(
+            dataset: dataset, settings: .object([("model", .string("m"))]), predictions: predictions,
+            statistics: [StatisticsRecord(options: options, signature: "sig", statistics: statistics)],
+            metrics: [MetricRecord(name: "bleu", score: 31.25, ciLow: 30.1, ciHigh: 32.4, ciLevel: 0.9, signature: "sig",
+                                   statisticsIndex: 0, totals: [6, 8], details: #"{"bp":1.0}"#, exampleScores: [10, .nan, 100]),
+                      MetricRecord(name: "other", score: .nan)],
+            createdAt: Date(timeIntervalSince1970: 1_700_000_000))
+        let id = try store.recordEvaluation(run: run.id, record)
+        let stored = try store.evaluation(id: id)
+        #expect(try store.evaluations(run: run.id) == [stored])
+        #expect(stored.runID == run.id && stored.exampleCount == 3 && stored.createdAt == Date(timeIntervalSince1970: 1_700_000_000))
+        #expect(stored.dataset?.contentSHA256 == dataset.contentSHA256 && stored.dataset?.path == "data/test.jsonl")
+        #expect(stored.metrics.map(\.name) == ["bleu", "other"])
+        let bleu = stored.metrics[0]
+        #expect(bleu.score == 31.25 && bleu.ciLow == 30.1 && bleu.ciHigh == 32.4 && bleu.ciLevel == 0.9 && bleu.signature == "sig")
+        #expect(bleu.details == #"{"bp":1.0}"#)
+        #expect(stored.metrics[1].score.isNaN && stored.metrics[1].statisticsID == nil)
+        let back = try store.statistics(id: try #require(bleu.statisticsID))
+        #expect(back.options == options && back.signature == "sig" && back.statistics.width == 2)
+        #expect(back.statistics.values.map(\.bitPattern) == statistics.values.map(\.bitPattern), "bit for bit, -0.0 and infinity too")
+        let read = try store.predictions(evaluation: id)
+        #expect(read.map(\.exampleID) == ["x1", "x2", "x3"] && read.map(\.position) == [0, 1, 2])
+        #expect(read[0].input == "a" && read[0].reference == "ref one" && read[0].prediction == "pred" && read[0].cached)
+        #expect(read[0].latencyMs == 12.5 && read[0].promptTokens == 7 && read[0].completionTokens == 3)
+        #expect(read[1].prediction == nil && read[1].error == "timeout" && !read[1].cached)
+        #expect(read[0].scores["bleu"] == 10 && read[1].scores["bleu"]!.isNaN && read[2].scores["bleu"] == 100)
+        #expect(try store.predictions(evaluation: id, offset: 1, limit: 1).map(\.exampleID) == ["x2"])
         #expect(throws: StoreError.evaluationNotFound(999)) { try store.evaluation(id: 999) }
     }
 
-    @Test func examplesRoundTripInInsertionOrderAndReplaceById() throws {
+    @Test func evaluationInputIsValidatedBeforeAnythingIsWritten() throws {
         let folder = try TemporaryFolder()
         let store = try folder.store()
         let run = try store.createRun(experiment: "e", name: "r")
-        let evaluationID = try store.addEvaluation(run: run.id, Evaluation(metric: "chrf", score: 50))
-        let examples = [
-            EvaluationExample(exampleID: "b", input: "in", reference: "ref", prediction: "pred", scores: ["chrf": 55.5, "bleu": .nan], latencyMs: 12.5),
-            EvaluationExample(exampleID: "a", input: nil, reference: "r2", prediction: nil, error: "timeout"),
+        let before = try store.tableCounts()
+        let bad: [EvaluationRecord] = [
+            EvaluationRecord(dataset: nil, settings: .object([]), predictions: [], metrics: [MetricRecord(name: "x", score: 1, details: "{not json")]),
+            EvaluationRecord(dataset: nil, settings: .object([]), predictions: [], metrics: [MetricRecord(name: "", score: 1)]),
+            EvaluationRecord(dataset: nil, settings: .object([]), predictions: [], metrics: [MetricRecord(name: "x", score: 1, statisticsIndex: 0)]),
+            EvaluationRecord(dataset: nil, settings: .object([]), predictions: [PredictionRecord(exampleID: "1", references: ["r"], prediction: "p")],
+                             metrics: [MetricRecord(name: "x", score: 1, exampleScores: [1, 2])]),
+            EvaluationRecord(dataset: DatasetContent(references: [["a"], ["b"]]), settings: .object([]),
+                             predictions: [PredictionRecord(exampleID: "1", references: ["a"], prediction: "p")], metrics: []),
         ]
-        try store.addExamples(evaluation: evaluationID, examples)
-        #expect(try store.examples(evaluation: evaluationID) == examples)
-        #expect(try store.examples(evaluation: evaluationID, offset: 1, limit: 1) == [examples[1]])
-        var replaced = examples[0]
-        replaced.prediction = "better"
-        try store.addExamples(evaluation: evaluationID, [replaced])
-        #expect(try store.examples(evaluation: evaluationID) == [replaced, examples[1]])
-        #expect(throws: StoreError.evaluationNotFound(77)) { try store.addExamples(evaluation: 77, examples) }
+        for record in bad {
+            #expect(throws: StoreError.self) { try store.recordEvaluation(run: run.id, record) }
+        }
+        #expect(try store.tableCounts() == before)
+    }
+
+    @Test func theSameTestSetFromDifferentFilesIsOneDatasetWithBothPathsAsAliases() throws {
+        let folder = try TemporaryFolder()
+        let store = try folder.store()
+        let a = try store.createRun(experiment: "e", name: "a")
+        let b = try store.createRun(experiment: "e", name: "b")
+        let refs = [["one\r\ntwo"], ["three"]]
+        try store.recordScores(run: a.id, [("bleu", 1)], dataset: DatasetContent(references: refs, path: "test.crlf.txt"))
+        try store.recordScores(run: b.id, [("bleu", 2)], dataset: DatasetContent(references: [["one\ntwo"], ["three"]], path: "test.jsonl"))
+        try store.recordScores(run: b.id, [("bleu", 3)], dataset: DatasetContent(references: [["three"], ["one\ntwo"]], path: "shuffled.jsonl"))
+        #expect(try store.count("datasets") == 2, "order matters; line endings and paths do not")
+        #expect(try store.count("dataset_aliases") == 3)
+        let first = try #require(try store.evaluations(run: a.id).first?.dataset)
+        #expect(try store.evaluations(run: b.id).first?.dataset == first)
+        #expect(try store.datasets(matching: "test.jsonl") == [first])
+        #expect(try store.datasets(matching: first.label) == [first])
+    }
+
+    @Test func aPlainMetricNameNeverMixesDatasets() throws {
+        let folder = try TemporaryFolder()
+        let store = try folder.store()
+        let a = try store.createRun(experiment: "e", name: "a")
+        let b = try store.createRun(experiment: "e", name: "b")
+        let test = DatasetContent(references: [["t"]], path: "test.txt")
+        let dev = DatasetContent(references: [["d"]], path: "dev.txt")
+        try store.recordScores(run: a.id, [("bleu", 30)], dataset: test)
+        #expect(try store.listRuns(where: "metrics.bleu > 20").map(\.run.name) == ["a"], "one dataset: the plain name is fine")
+        #expect(try store.summary(run: a.id).evaluationScores == ["bleu": 30])
+        try store.recordScores(run: b.id, [("bleu", 40)], dataset: dev)
+        #expect(throws: FilterError.self) { try store.listRuns(where: "metrics.bleu > 20") }
+        #expect(throws: FilterError.self) { try store.listRuns(sort: "metrics.bleu") }
+        let testLabel = String(test.contentSHA256.prefix(8)), devLabel = String(dev.contentSHA256.prefix(8))
+        #expect(try store.listRuns(where: "metrics.bleu@\(testLabel) > 20").map(\.run.name) == ["a"])
+        #expect(try store.listRuns(where: "metrics.bleu@\(devLabel) > 20").map(\.run.name) == ["b"])
+        #expect(try store.listRuns(where: "metrics.bleu > 20", dataset: "dev.txt").map(\.run.name) == ["b"])
+        #expect(try store.summary(run: a.id).evaluationScores == ["bleu@\(testLabel)": 30])
+        #expect(try store.summary(run: b.id).evaluationScores == ["bleu@\(devLabel)": 40])
+        #expect(throws: StoreError.self) { try store.listRuns(where: "metrics.bleu > 20", dataset: "nothing-like-it") }
     }
 
     @Test func datasetsAreRegisteredOncePerPathAndHash() throws {
@@ -208,8 +274,8 @@ import Testing
         let store = try folder.store()
         let run = try store.createRun(experiment: "e", name: "r", params: [("lr", .double(0.1))])
         try store.logMetrics(run: run.id, [MetricPoint(key: "bleu", step: 1, value: 10), MetricPoint(key: "loss", step: 1, value: 2)])
-        try store.addEvaluation(run: run.id, Evaluation(metric: "bleu", score: 20))
-        try store.addEvaluation(run: run.id, Evaluation(metric: "bleu", score: 25))
+        try store.recordScores(run: run.id, [("bleu", 20)])
+        try store.recordScores(run: run.id, [("bleu", 25)])
         let summary = try #require(try store.listRuns(experiment: "e").first)
         #expect(summary.finalMetrics == ["bleu": 10, "loss": 2])
         #expect(summary.evaluationScores == ["bleu": 25], "the latest evaluation counts")
@@ -226,13 +292,21 @@ import Testing
         let before = try store.tableCounts()
         let doomed = try store.createRun(experiment: "e", name: "doomed", params: [("a", .int(1))], tags: [("t", "x")])
         try store.logMetrics(run: doomed.id, (0..<100).map { MetricPoint(key: "loss", step: Int64($0), value: 1) })
-        let evaluationID = try store.addEvaluation(run: doomed.id, Evaluation(metric: "bleu", score: 1, dataset: DatasetReference(path: "t", role: .test)))
-        try store.addExamples(evaluation: evaluationID, [EvaluationExample(exampleID: "1")])
+        let scored = DatasetContent(references: [["r"]], path: "t")
+        try store.recordEvaluation(run: doomed.id, EvaluationRecord(
+            scores: [], dataset: scored, predictions: [PredictionRecord(exampleID: "1", references: ["r"], prediction: "p")],
+            settings: .object([])))
+        try store.recordEvaluation(run: doomed.id, EvaluationRecord(
+            dataset: scored, settings: .object([]), predictions: [PredictionRecord(exampleID: "1", references: ["r"], prediction: "p")],
+            statistics: [StatisticsRecord(options: StoredMetricOptions(metric: .bleu, configuration: ScoreConfiguration()),
+                                          signature: "s", statistics: SegmentStatistics(width: 1, values: [1]))],
+            metrics: [MetricRecord(name: "bleu", score: 1, statisticsIndex: 0, exampleScores: [1])]))
         _ = try store.importRun(ImportedRun(metrics: [MetricPoint(key: "loss", step: 500, value: 0)]),
                                 source: ImportSource(path: "f.csv", format: .csv, contents: Data("x".utf8)), experiment: "e", target: doomed.id)
         try store.deleteRun(doomed.id)
         var after = try store.tableCounts()
         after["datasets"] = (after["datasets"] ?? 0) - 1  // datasets are shared and outlive runs
+        after["dataset_aliases"] = (after["dataset_aliases"] ?? 0) - 1
         #expect(after == before)
         #expect(try store.run(id: doomed.id) == nil)
         #expect(throws: StoreError.self) { try store.deleteRun(doomed.id) }
@@ -244,7 +318,7 @@ import Testing
         let a = try store.createRun(experiment: "e", name: "a", params: [("lr", .double(0.1)), ("model", .string("m")), ("only_a", .int(1))])
         let b = try store.createRun(experiment: "e", name: "b", params: [("lr", .double(0.2)), ("model", .string("m"))])
         try store.logMetrics(run: a.id, [MetricPoint(key: "loss", step: 1, value: 1)])
-        try store.addEvaluation(run: b.id, Evaluation(metric: "bleu", score: 30))
+        try store.recordScores(run: b.id, [("bleu", 30)])
         let comparison = try store.compare(runs: [a.id, b.id])
         #expect(comparison.runs.map(\.name) == ["a", "b"])
         #expect(comparison.differingParams == [

@@ -1,4 +1,5 @@
 import Foundation
+import YardstickMetrics
 @testable import YardstickStore
 
 /// A fresh folder per test, removed when the value goes away (tests run in parallel).
@@ -27,10 +28,23 @@ extension Store {
     /// Row counts of every table, to compare before and after an operation that must change nothing.
     func tableCounts() throws -> [String: Int] {
         var counts: [String: Int] = [:]
-        for table in ["experiments", "runs", "params", "tags", "metric_keys", "metric_points", "datasets", "run_datasets",
-                      "evaluations", "examples", "imports"] {
+        for table in Store.allTables {
             counts[table] = try count(table)
         }
         return counts
+    }
+}
+
+extension Store {
+    static let allTables = ["experiments", "runs", "params", "tags", "metric_keys", "metric_points", "datasets",
+                            "dataset_aliases", "run_datasets", "prediction_sets", "predictions", "evaluations",
+                            "evaluation_statistics", "evaluation_metrics", "example_scores", "imports"]
+
+    /// Records headline scores only (no predictions, no statistics) as one evaluation, optionally on a dataset.
+    @discardableResult
+    func recordScores(run: String, _ scores: [(String, Double)], dataset: DatasetContent? = nil) throws -> Int64 {
+        try recordEvaluation(run: run, EvaluationRecord(
+            dataset: dataset, settings: .object([]), predictions: [],
+            metrics: scores.map { MetricRecord(name: $0.0, score: $0.1) }))
     }
 }

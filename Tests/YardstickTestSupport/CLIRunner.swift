@@ -9,10 +9,16 @@ public enum CLIRunner {
         public var killedBySignal: Bool
     }
 
-    /// `.build/debug/yardstick` (override with `YARDSTICK_BIN`); `make test` builds it before the tests run.
+    /// The `yardstick` built with the tests under way: `swift test` builds every product of the package into
+    /// the folder that holds the test runner, so the binary found there is built from the sources under test,
+    /// whatever the configuration or `--scratch-path` (override with `YARDSTICK_BIN`).
     public static var binary: URL {
         if let path = ProcessInfo.processInfo.environment["YARDSTICK_BIN"] { return URL(fileURLWithPath: path) }
-        return Fixtures.repositoryRoot.appendingPathComponent(".build/debug/yardstick")
+        let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var folder = runner.deletingLastPathComponent()
+        // On macOS the runner sits inside `X.xctest/Contents/MacOS`.
+        while folder.path.contains(".xctest") { folder.deleteLastPathComponent() }
+        return folder.appendingPathComponent("yardstick")
     }
 
     /// A started `yardstick` process. Its output goes to files, not pipes, so many processes can run at once

@@ -47,6 +47,10 @@ public struct ScoreConfiguration: Sendable {
     public var threads: Int?
     /// Also compute every segment's sentence-level headline scores (for storing per-example results).
     public var collectSegmentScores = false
+    /// Class labels of the accuracy statistics layout; nil = the labels found in the inputs.
+    public var classificationLabels: [String]?
+    /// Per-system statistics already computed (e.g. read back from the store): scoring skips the texts.
+    var precomputedStatistics: [SegmentStatistics]?
 
     public init() {}
 
@@ -96,10 +100,42 @@ public struct SystemScore: Sendable {
     /// Sentence-level headline scores per segment, keyed like ``HeadlineScore/metric``
     /// (only with ``ScoreConfiguration/collectSegmentScores``).
     public var segmentScores: [String: [Double]]
+    /// Every segment's sufficient statistics, so the score can be compared later without the texts.
+    public var statistics: SegmentStatistics
+    /// The options that rebuild the metric for those statistics.
+    public var options: StoredMetricOptions
+    /// The paired test against the baseline, per headline (named like ``HeadlineScore/metric``); empty for the
+    /// baseline itself or without a test.
+    public var paired: [(metric: String, result: PairedTestResult)]
+    /// The confidence level of `low`/`high` of the headlines, when intervals were computed.
+    public var confidenceLevel: Double?
 }
 
 /// Scores one or more systems against shared references and adds confidence intervals and paired tests.
 public enum CorpusScorer {
+    /// Scores systems from statistics computed earlier (the first is the baseline), through the same code path
+    /// as texts: the corpus scores, intervals and paired tests equal those of scoring the texts again.
+    /// - Parameter options: the stored options of the metric (``SystemScore/options``).
+    public static func score(
+        statistics: [(name: String, statistics: SegmentStatistics)], referenceCount: Int,
+        options: StoredMetricOptions, configuration: ScoreConfiguration
+    ) throws -> ScoreOutcome {
+        precondition(!statistics.isEmpty)
+        var c = try options.configuration()
+        c.confidence = configuration.confidence
+        c.confidenceLevel = configuration.confidenceLevel
+        c.resamples = configuration.resamples
+        c.pairedTest = configuration.pairedTest
+        c.randomizationTrials = configuration.randomizationTrials
+        c.seed = configuration.seed
+        c.threads = configuration.threads
+        c.precomputedStatistics = statistics.map(\.statistics)
+        let count = statistics[0].statistics.count
+        let references = [[String]](repeating: [String](repeating: "", count: referenceCount), count: count)
+        let systems = statistics.map { SystemInput(name: $0.name, hypotheses: []) }
+        return try score(metric: options.metric, systems: systems, references: references, configuration: c)
+    }
+
     /// Scores `systems` (the first is the baseline) against `references[i]` for segment `i`.
     public static func score(metric: MetricName, systems: [SystemInput], references: [[String]],
                              configuration c: ScoreConfiguration) throws -> ScoreOutcome {
@@ -112,7 +148,7 @@ public enum CorpusScorer {
         case .bleu:
             let bleu = BLEU(tokenizer: c.tokenize, lowercase: c.lowercase, smoothing: c.smoothing,
                             effectiveOrder: c.effectiveOrder ?? c.sentence)
-            return run(bleu, name: "BLEU", systems: systems, references: references, c: c,
+            return run(bleu, name: "BLEU", options: StoredMetricOptions(metric: .bleu, configuration: c), systems: systems, references: references, c: c,
                        fields: { s in
                            [("name", .string("BLEU")), ("score", .double(s.score)),
                             ("counts", .array(s.counts.map { .int($0) })), ("totals", .array(s.totals.map { .int($0) })),
@@ -126,7 +162,7 @@ public enum CorpusScorer {
         case .chrf:
             let chrf = CHRF(charOrder: c.charOrder, wordOrder: c.wordOrder, beta: c.beta, lowercase: c.lowercase,
                             whitespace: c.whitespace, epsSmoothing: c.epsSmoothing)
-            return run(chrf, name: "chrF", systems: systems, references: references, c: c,
+            return run(chrf, name: "chrF", options: StoredMetricOptions(metric: .chrf, configuration: c), systems: systems, references: references, c: c,
                        fields: { s in
                            [("name", .string(s.name)), ("score", .double(s.score)), ("stats", .array(s.stats.map { .int($0) }))]
                        }, human: { $0.formatted() },
@@ -134,7 +170,7 @@ public enum CorpusScorer {
         case .ter:
             let ter = TER(normalized: c.normalized, noPunct: c.noPunct, asianSupport: c.asianSupport,
                           caseSensitive: c.caseSensitive)
-            return run(ter, name: "TER", systems: systems, references: references, c: c,
+            return run(ter, name: "TER", options: StoredMetricOptions(metric: .ter, configuration: c), systems: systems, references: references, c: c,
                        fields: { s in
                            [("name", .string("TER")), ("score", .double(s.score)), ("num_edits", .double(s.numEdits)),
                             ("ref_length", .double(s.refLength))]
@@ -142,7 +178,7 @@ public enum CorpusScorer {
                        headlines: [("score", { ter.score(totals: $0).score })], storedName: "ter")
         case .rouge:
             let rouge = ROUGE(types: c.rougeTypes, useStemmer: c.stemmer, tokenizer: c.rougeTokenizer)
-            var outcome = run(rouge, name: "ROUGE", systems: systems, references: references, c: c,
+            var outcome = run(rouge, name: "ROUGE", options: StoredMetricOptions(metric: .rouge, configuration: c), systems: systems, references: references, c: c,
                               fields: { s in [("scores", rougeScores(s.means, types: s.types))] },
                               human: { s in
                                   s.types.map { t in
@@ -161,11 +197,11 @@ public enum CorpusScorer {
             }
             return outcome
         case .accuracy:
-            let labels = Array(Set(references.map { $0[0] } + systems.flatMap(\.hypotheses))).sorted {
+            let labels = c.classificationLabels ?? Array(Set(references.map { $0[0] } + systems.flatMap(\.hypotheses))).sorted {
                 $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars)
             }
             let classification = Classification(labels: labels)
-            return run(classification, name: "accuracy", systems: systems, references: references.map { [$0[0]] }, c: c,
+            return run(classification, name: "accuracy", options: StoredMetricOptions(metric: .accuracy, configuration: c, labels: classification.labels), systems: systems, references: references.map { [$0[0]] }, c: c,
                        fields: { r in classificationFields(r) },
                        human: { r in
                            "accuracy = \(fmt(r.accuracy * 100)) (\(r.correct)/\(r.total))  macro F1 = \(fmt(r.macro.f1 * 100))  weighted F1 = \(fmt(r.weighted.f1 * 100))"
@@ -173,6 +209,7 @@ public enum CorpusScorer {
                        headlines: [("accuracy", { classification.score(totals: $0).accuracy }),
                                    ("macro_f1", { classification.score(totals: $0).macro.f1 })],
                        finish: { system, fields in
+                           guard c.precomputedStatistics == nil else { return fields }
                            // The confusion matrix is not a sum of per-segment statistics; it comes from the full report.
                            let full = ClassificationReport.evaluate(truth: references.map { $0[0] }, predicted: system.hypotheses)
                            return fields + [("confusion", .object([
@@ -182,7 +219,7 @@ public enum CorpusScorer {
                        })
         case .exactMatch:
             let em = ExactMatch(normalization: c.normalization)
-            return run(em, name: "exact-match", systems: systems, references: references, c: c,
+            return run(em, name: "exact-match", options: StoredMetricOptions(metric: .exactMatch, configuration: c), systems: systems, references: references, c: c,
                        fields: { s in [("exact_match", .double(s.exactMatch)), ("f1", .double(s.f1)), ("n", .int(s.count))] },
                        human: { s in "exact match = \(fmt(s.exactMatch * 100))  token F1 = \(fmt(s.f1 * 100))  (n = \(s.count))" },
                        headlines: [("exact_match", { em.score(totals: $0).exactMatch }), ("f1", { em.score(totals: $0).f1 })])
@@ -221,7 +258,7 @@ public enum CorpusScorer {
 
     /// The shared path of every metric: statistics per system, corpus (or sentence) scores, intervals, paired tests.
     private static func run<M: SegmentMetric>(
-        _ metric: M, name: String, systems: [SystemInput], references: [[String]], c: ScoreConfiguration,
+        _ metric: M, name: String, options: StoredMetricOptions, systems: [SystemInput], references: [[String]], c: ScoreConfiguration,
         fields: (M.Score) -> [(String, JSONValue)], human: (M.Score) -> String,
         headlines: [(String, Significance.Scorer)],
         storedName: String? = nil,
@@ -230,7 +267,8 @@ public enum CorpusScorer {
     ) -> ScoreOutcome {
         let nrefs = references.first?.count ?? 0
         let signature = metric.signature(referenceCount: nrefs)
-        let stats = systems.map { metric.statistics(hypotheses: $0.hypotheses, references: references, options: c.scoringOptions) }
+        let stats = c.precomputedStatistics
+            ?? systems.map { metric.statistics(hypotheses: $0.hypotheses, references: references, options: c.scoringOptions) }
 
         if c.sentence {
             var rows: [JSONValue] = []
@@ -269,6 +307,7 @@ public enum CorpusScorer {
                 }
                 object.append(("confidence", headlines.count == 1 ? intervals[0].1 : .object(intervals)))
             }
+            var pairedResults: [(String, PairedTestResult)] = []
             if s > 0, let test = c.pairedTest ?? (systems.count > 1 ? .bootstrap : nil) {
                 var tests: [(String, JSONValue)] = []
                 for (key, headline) in headlines {
@@ -291,15 +330,22 @@ public enum CorpusScorer {
                                                                   trials: c.randomizationTrials, seed: c.seed,
                                                                   options: c.scoringOptions, score: headline)
                     }
-                    tests.append((key, .object([("test", .string(test.rawValue)), ("p_value", .double(r.pValue)),
-                                                ("significant", .bool(r.isSignificant))])))
+                    var members: [(String, JSONValue)] = [("test", .string(test.rawValue)), ("p_value", .double(r.pValue)),
+                                                          ("significant", .bool(r.isSignificant))]
+                    if let d = r.difference {
+                        members += [("difference", .double(d.score)), ("difference_low", .double(d.lower)),
+                                    ("difference_high", .double(d.upper))]
+                    }
+                    tests.append((key, .object(members)))
+                    pairedResults.append((key, r))
                 }
                 object.append(("paired", headlines.count == 1 ? tests[0].1 : .object(tests)))
             }
             object = finish(system, object)
             let jsonObject = JSONValue.object(object)
             systemObjects.append(jsonObject)
-            systemScores.append(systemScore(system: system, signature: signature, stats: stats[s], totals: totals,
+            systemScores.append(systemScore(system: system, signature: signature, options: options, stats: stats[s], totals: totals,
+                                            paired: pairedResults, confidenceLevel: c.confidenceLevel,
                                             headlines: headlines,
                                             storedName: storedName, sentenceHeadlines: sentenceHeadlines ?? headlines,
                                             json: jsonObject, collectSegments: c.collectSegmentScores))
@@ -343,7 +389,8 @@ public enum CorpusScorer {
     }
 
     private static func systemScore(
-        system: SystemInput, signature: String, stats: SegmentStatistics, totals: [Double],
+        system: SystemInput, signature: String, options: StoredMetricOptions, stats: SegmentStatistics, totals: [Double],
+        paired: [(String, PairedTestResult)], confidenceLevel: Double,
         headlines: [(String, Significance.Scorer)],
         storedName: String?, sentenceHeadlines: [(String, Significance.Scorer)], json: JSONValue, collectSegments: Bool
     ) -> SystemScore {
@@ -366,6 +413,9 @@ public enum CorpusScorer {
             }
         }
         return SystemScore(system: system.name, signature: signature, headlines: scores, totals: totals,
-                           segmentCount: stats.count, details: json, segmentScores: segments)
+                           segmentCount: stats.count, details: json, segmentScores: segments, statistics: stats,
+                           options: options,
+                           paired: paired.map { key, result in (key == "score" ? (storedName ?? key) : key, result) },
+                           confidenceLevel: json["confidence"] == nil ? nil : confidenceLevel)
     }
 }

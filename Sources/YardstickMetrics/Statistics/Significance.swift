@@ -43,6 +43,9 @@ public struct PairedTestResult: Sendable, Equatable {
     public var ci: Double?
     /// The full bootstrap interval behind `mean` and `ci`.
     public var interval: ConfidenceInterval?
+    /// Paired bootstrap only: the difference system − baseline (`score`) and its percentile interval over the
+    /// same resamples (not part of sacrebleu's output; it answers "by how much", next to the p-value's "whether").
+    public var difference: ConfidenceInterval?
 
     public init(score: Double, pValue: Double, interval: ConfidenceInterval? = nil) {
         self.score = score
@@ -166,12 +169,12 @@ public enum Significance {
             intervalScores, score: baselineScore, confidence: confidence, precision: resamplePrecision)
         let systemInterval = estimateInterval(
             systemScores, score: systemScore, confidence: confidence, precision: resamplePrecision)
-        return (
-            baselineInterval,
-            PairedTestResult(
-                score: systemScore, pValue: pValue(exceeding: exceed, of: resamples),
-                interval: systemInterval)
-        )
+        var result = PairedTestResult(
+            score: systemScore, pValue: pValue(exceeding: exceed, of: resamples), interval: systemInterval)
+        let deltas = (0..<resamples).map { systemScores[$0] - baselineScores[$0] }
+        result.difference = estimateInterval(
+            deltas, score: systemScore - baselineScore, confidence: confidence, precision: .float64)
+        return (baselineInterval, result)
     }
 
     /// sacrebleu's paired approximate randomization test (`--paired-ar`).
