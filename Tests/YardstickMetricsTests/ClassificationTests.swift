@@ -17,7 +17,7 @@ private struct SectionsFixture {
 }
 
 /// Compares an average with the fixture's `{precision, recall, f1}` object.
-private func expectAverage(_ got: ClassificationReport.Average, _ want: Any?, _ name: String) {
+func expectAverage(_ got: ClassificationReport.Average, _ want: Any?, _ name: String, floats: FixtureFloats) {
     guard let want = want as? [String: Any],
         let p = Fixtures.double(want["precision"]), let r = Fixtures.double(want["recall"]),
         let f = Fixtures.double(want["f1"])
@@ -25,26 +25,28 @@ private func expectAverage(_ got: ClassificationReport.Average, _ want: Any?, _ 
         Issue.record("\(name): missing expected average")
         return
     }
-    #expect(Fixtures.close(got.precision, p), "\(name): precision \(got.precision) vs \(p)")
-    #expect(Fixtures.close(got.recall, r), "\(name): recall \(got.recall) vs \(r)")
-    #expect(Fixtures.close(got.f1, f), "\(name): f1 \(got.f1) vs \(f)")
+    // The means use numpy's pairwise summation (NumpySummation), so they are bit-identical too.
+    floats.exact(got.precision, p, "\(name): precision")
+    floats.exact(got.recall, r, "\(name): recall")
+    floats.exact(got.f1, f, "\(name): f1")
 }
 
-@Test func classificationReportMatchesScikitLearnOnSections() throws {
+@Test func classificationReportEqualsScikitLearnBitForBitOnSections() throws {
     let fixture = try SectionsFixture()
     let e = fixture.expected
     let report = ClassificationReport.evaluate(truth: fixture.truth, predicted: fixture.predicted)
+    let floats = FixtureFloats("classification")
 
     #expect(report.total == e["n"] as? Int, "n \(report.total)")
     #expect(report.correct == e["n_correct"] as? Int, "n_correct \(report.correct)")
-    #expect(Fixtures.close(report.accuracy, Fixtures.double(e["accuracy"]) ?? .nan), "accuracy \(report.accuracy)")
+    floats.exact(report.accuracy, Fixtures.double(e["accuracy"]) ?? .nan, "accuracy")
     #expect(report.labels == e["labels"] as? [String], "labels \(report.labels)")
 
     let averages = e["averages"] as? [String: Any]
-    expectAverage(report.macro, averages?["macro"], "macro")
-    expectAverage(report.micro, averages?["micro"], "micro")
-    expectAverage(report.weighted, averages?["weighted"], "weighted")
-    expectAverage(report.macroOverTrueLabels, e["macro_over_true_labels_only"], "macro_over_true_labels_only")
+    expectAverage(report.macro, averages?["macro"], "macro", floats: floats)
+    expectAverage(report.micro, averages?["micro"], "micro", floats: floats)
+    expectAverage(report.weighted, averages?["weighted"], "weighted", floats: floats)
+    expectAverage(report.macroOverTrueLabels, e["macro_over_true_labels_only"], "macro_over_true_labels_only", floats: floats)
     let trueLabels = (e["macro_over_true_labels_only"] as? [String: Any])?["labels"] as? [String]
     #expect(report.perClass.filter { $0.support > 0 }.map(\.label) == trueLabels, "true labels")
 
@@ -53,9 +55,9 @@ private func expectAverage(_ got: ClassificationReport.Average, _ want: Any?, _ 
     for (got, want) in zip(report.perClass, perClass) {
         let name = want["label"] as? String ?? "?"
         #expect(got.label == name, "\(name): label \(got.label)")
-        #expect(Fixtures.close(got.precision, Fixtures.double(want["precision"]) ?? .nan), "\(name): precision \(got.precision)")
-        #expect(Fixtures.close(got.recall, Fixtures.double(want["recall"]) ?? .nan), "\(name): recall \(got.recall)")
-        #expect(Fixtures.close(got.f1, Fixtures.double(want["f1"]) ?? .nan), "\(name): f1 \(got.f1)")
+        floats.exact(got.precision, Fixtures.double(want["precision"]) ?? .nan, "\(name): precision")
+        floats.exact(got.recall, Fixtures.double(want["recall"]) ?? .nan, "\(name): recall")
+        floats.exact(got.f1, Fixtures.double(want["f1"]) ?? .nan, "\(name): f1")
         #expect(got.support == want["support"] as? Int, "\(name): support \(got.support)")
         #expect(got.tp == want["tp"] as? Int, "\(name): tp \(got.tp)")
         #expect(got.fp == want["fp"] as? Int, "\(name): fp \(got.fp)")
@@ -75,35 +77,7 @@ private func expectAverage(_ got: ClassificationReport.Average, _ want: Any?, _ 
     }
     let nonzero = report.confusion.joined().filter { $0 != 0 }.count
     #expect(nonzero == expectedCells, "nonzero confusion cells \(nonzero) vs \(expectedCells)")
-}
-
-@Test func everyFloatIsBitIdenticalToScikitLearn() throws {
-    // The README allows ~1e-12 for the means; with numpy's summation order they are exact. Parsed
-    // with JSONDecoder, which rounds correctly (JSONSerialization on Linux can be one ulp off).
-    struct Scores: Decodable { let precision, recall, f1: Double }
-    struct PerClass: Decodable { let label: String; let precision, recall, f1: Double }
-    struct Expected: Decodable {
-        let accuracy: Double
-        let averages: [String: Scores]
-        let macro_over_true_labels_only: Scores
-        let per_class: [PerClass]
-    }
-    let fixture = try SectionsFixture()
-    let e = try JSONDecoder().decode(Expected.self, from: Fixtures.data("metrics/classification/sections.expected.json"))
-    let report = ClassificationReport.evaluate(truth: fixture.truth, predicted: fixture.predicted)
-    #expect(report.accuracy == e.accuracy, "accuracy \(report.accuracy) vs \(e.accuracy)")
-    let averages = [("macro", report.macro), ("micro", report.micro), ("weighted", report.weighted),
-                    ("macro_over_true_labels_only", report.macroOverTrueLabels)]
-    for (name, got) in averages {
-        let want = name == "macro_over_true_labels_only" ? e.macro_over_true_labels_only : e.averages[name]
-        #expect(got.precision == want?.precision, "\(name): precision \(got.precision) vs \(String(describing: want?.precision))")
-        #expect(got.recall == want?.recall, "\(name): recall \(got.recall) vs \(String(describing: want?.recall))")
-        #expect(got.f1 == want?.f1, "\(name): f1 \(got.f1) vs \(String(describing: want?.f1))")
-    }
-    for (got, want) in zip(report.perClass, e.per_class) {
-        #expect(got.precision == want.precision && got.recall == want.recall && got.f1 == want.f1,
-                "\(want.label): \(got) vs \(want)")
-    }
+    floats.report("sections")
 }
 
 @Test func segmentStatisticsReproduceTheCorpusReport() throws {
