@@ -254,6 +254,28 @@ func exactJSON(_ result: CLIRunner.Result) throws -> Any {
         #expect((try exactJSON(listed) as! [[String: Any]]).map { $0["name"] as? String } == ["de-tar"])
     }
 
+    @Test func exactMatchWithSquadNormalizationEqualsTheSquadV11ScriptAndNamesIt() throws {
+        let want = ((try Fixtures.json("squad/squad_v11.expected.json".metrics) as! [String: Any])["sets"]
+            as! [String: [String: Any]])["punct"]!
+        for (option, name) in [("squad", "squad-v1.1"), ("squad-unicode", "squad-unicode")] {
+            let r = try CLIRunner.run(["score", "exact-match", "--data", Fixtures.url("translation/punct.jsonl".metrics).path,
+                                       "--hyp-field", "hyp", "--ref-field", "refs", "--normalize", option,
+                                       "--json", "--no-confidence"])
+            #expect(r.status == 0, "\(r.stderr)")
+            let got = try exactJSON(r) as! [String: Any]
+            #expect(got["normalization"] as? String == name)
+            #expect((got["signature"] as? String)?.hasPrefix("nrefs:1|norm:\(name)|") == true, "\(String(describing: got["signature"]))")
+            #expect(got["n"] as? Int == 300)
+            if option == "squad" {
+                #expect(Fixtures.double(got["exact_match"])! == Fixtures.double(want["exact_match"])!)
+                #expect(Fixtures.double(got["f1"])! == Fixtures.double(want["f1"])!)
+            } else {
+                // Stripping « » “ ” … too makes more answers match than the official script finds.
+                #expect(Fixtures.double(got["f1"])! > Fixtures.double(want["f1"])!)
+            }
+        }
+    }
+
     @Test func rougeWarnsWhenTheCompatibleTokenizerDropsMostCharacters() throws {
         let r = try CLIRunner.run(["score", "rouge", "--data", Fixtures.url("summary/nonascii_translations.jsonl".metrics).path,
                                    "--hyp-field", "prediction", "--ref-field", "reference", "--json", "--no-confidence"])

@@ -183,7 +183,10 @@ public enum CorpusScorer {
         case .exactMatch:
             let em = ExactMatch(normalization: c.normalization)
             return run(em, name: "exact-match", systems: systems, references: references, c: c,
-                       fields: { s in [("exact_match", .double(s.exactMatch)), ("f1", .double(s.f1)), ("n", .int(s.count))] },
+                       fields: { s in
+                           [("exact_match", .double(s.exactMatch)), ("f1", .double(s.f1)), ("n", .int(s.count)),
+                            ("normalization", .string(em.normalizationName))]
+                       },
                        human: { s in "exact match = \(fmt(s.exactMatch * 100))  token F1 = \(fmt(s.f1 * 100))  (n = \(s.count))" },
                        headlines: [("exact_match", { em.score(totals: $0).exactMatch }), ("f1", { em.score(totals: $0).f1 })])
         }
