@@ -276,6 +276,42 @@ func exactJSON(_ result: CLIRunner.Result) throws -> Any {
         }
     }
 
+    @Test func accuracyOfTwoSystemsInJSONEqualsScikitLearnForEachSystemAlone() throws {
+        let doc = try Fixtures.json("classification/sections.systems.expected.json".metrics) as! [String: Any]
+        let expected = doc["systems"] as! [String: [String: Any]]
+        let names = ["keyword", "majority"]
+        let r = try CLIRunner.run(["score", "accuracy", "--data", Fixtures.url("classification/sections.systems.jsonl".metrics).path,
+                                   "--hyp-field", names[0], "--hyp-field", names[1], "--ref-field", "label",
+                                   "--json", "--resamples", "100"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let got = try exactJSON(r) as! [String: Any]
+        let systems = try #require(got["systems"] as? [[String: Any]])
+        #expect(systems.count == 2)
+        for (system, name) in zip(systems, names) {
+            let want = expected[name]!
+            #expect(Fixtures.double(system["accuracy"])! == Fixtures.double(want["accuracy"])!, "\(name): accuracy")
+            #expect(system["correct"] as? Int == want["n_correct"] as? Int && system["total"] as? Int == 1879, "\(name): counts")
+            let gotAverages = system["averages"] as! [String: [String: Any]], wantAverages = want["averages"] as! [String: [String: Any]]
+            for average in ["macro", "micro", "weighted"] {
+                for field in ["precision", "recall", "f1"] {
+                    #expect(Fixtures.double(gotAverages[average]?[field])! == Fixtures.double(wantAverages[average]?[field])!,
+                            "\(name): \(average) \(field)")
+                }
+            }
+            let gotClasses = system["per_class"] as! [[String: Any]], wantClasses = want["per_class"] as! [[String: Any]]
+            #expect(gotClasses.map { $0["label"] as! String } == wantClasses.map { $0["label"] as! String }, "\(name): labels")
+            for (g, w) in zip(gotClasses, wantClasses) {
+                for field in ["precision", "recall", "f1"] {
+                    #expect(Fixtures.double(g[field])! == Fixtures.double(w[field])!, "\(name) \(w["label"]!): \(field)")
+                }
+                #expect(g["support"] as? Int == w["support"] as? Int, "\(name) \(w["label"]!): support")
+            }
+            #expect((system["signature"] as? String)?.contains("|labels:\(wantClasses.count)|") == true, "\(name): signature")
+            #expect(((system["confusion"] as? [String: Any])?["labels"] as? [String]) == wantClasses.map { $0["label"] as! String })
+        }
+        #expect(systems[1]["paired"] != nil, "the second system is tested against the first")
+    }
+
     @Test func rougeWarnsWhenTheCompatibleTokenizerDropsMostCharacters() throws {
         let r = try CLIRunner.run(["score", "rouge", "--data", Fixtures.url("summary/nonascii_translations.jsonl".metrics).path,
                                    "--hyp-field", "prediction", "--ref-field", "reference", "--json", "--no-confidence"])

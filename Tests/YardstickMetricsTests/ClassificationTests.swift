@@ -147,3 +147,109 @@ func expectAverage(_ got: ClassificationReport.Average, _ want: Any?, _ name: St
     let test = Significance.pairedBootstrap(metric: metric, baseline: stats, system: perfect, resamples: 200)
     #expect(test.system.score == 1 && test.system.isSignificant, "p \(test.system.pValue)")
 }
+
+// MARK: - Several systems (sections.systems.*: keyword, keyword_seen, majority; scikit-learn 1.9.1)
+
+/// The systems of `sections.systems.jsonl` and scikit-learn's report for each one alone.
+struct SectionSystemsFixture {
+    let truth: [String]
+    let names: [String]
+    let predictions: [[String]]
+    let expected: [String: [String: Any]]
+    let allSystemsLabels: [String]
+
+    init() throws {
+        let rows = try Fixtures.jsonLines("metrics/classification/sections.systems.jsonl")
+        let doc = try Fixtures.json("metrics/classification/sections.systems.expected.json") as! [String: Any]
+        truth = rows.map { $0["label"] as! String }
+        names = doc["systems_order"] as! [String]
+        predictions = names.map { name in rows.map { $0[name] as! String } }
+        expected = doc["systems"] as! [String: [String: Any]]
+        allSystemsLabels = doc["all_systems_labels"] as! [String]
+    }
+}
+
+/// Compares one system's `score accuracy` JSON object with scikit-learn's figures for that system alone.
+func expectClassificationJSON(_ got: [String: Any], _ want: [String: Any], _ name: String, floats: FixtureFloats) {
+    floats.exact(Fixtures.double(got["accuracy"]) ?? .nan, Fixtures.double(want["accuracy"])!, "\(name): accuracy")
+    #expect(got["correct"] as? Int == want["n_correct"] as? Int, "\(name): correct")
+    let gotAverages = got["averages"] as? [String: Any] ?? [:], wantAverages = want["averages"] as! [String: Any]
+    for average in ["macro", "micro", "weighted"] {
+        let g = gotAverages[average] as? [String: Any] ?? [:], w = wantAverages[average] as! [String: Any]
+        for field in ["precision", "recall", "f1"] {
+            floats.exact(Fixtures.double(g[field]) ?? .nan, Fixtures.double(w[field])!, "\(name): \(average) \(field)")
+        }
+    }
+    let gotClasses = got["per_class"] as? [[String: Any]] ?? [], wantClasses = want["per_class"] as! [[String: Any]]
+    #expect(gotClasses.map { $0["label"] as? String } == wantClasses.map { $0["label"] as? String }, "\(name): labels")
+    for (g, w) in zip(gotClasses, wantClasses) {
+        let label = w["label"] as! String
+        for field in ["precision", "recall", "f1"] {
+            floats.exact(Fixtures.double(g[field]) ?? .nan, Fixtures.double(w[field])!, "\(name) \(label): \(field)")
+        }
+        #expect(g["support"] as? Int == w["support"] as? Int, "\(name) \(label): support")
+    }
+    let labelCount = (want["labels"] as! [Any]).count
+    #expect((got["signature"] as? String)?.contains("|labels:\(labelCount)|") == true, "\(name): signature")
+}
+
+@Test func accuracyOfSeveralSystemsEqualsScikitLearnForEachSystemAlone() throws {
+    let fixture = try SectionSystemsFixture()
+    var c = ScoreConfiguration()
+    c.confidence = false
+    c.resamples = 100
+    let outcome = try CorpusScorer.score(
+        metric: .accuracy, systems: zip(fixture.names, fixture.predictions).map { SystemInput(name: $0, hypotheses: $1) },
+        references: fixture.truth.map { [$0] }, configuration: c)
+    let json = try #require(try Fixtures.parse(Data(outcome.json.serialized().utf8)) as? [String: Any])
+    let systems = try #require(json["systems"] as? [[String: Any]])
+    #expect(systems.map { $0["system"] as? String } == fixture.names)
+    let floats = FixtureFloats("classification")
+    for (s, name) in fixture.names.enumerated() {
+        let want = try #require(fixture.expected[name])
+        expectClassificationJSON(systems[s], want, name, floats: floats)
+        let headlines = Dictionary(uniqueKeysWithValues: outcome.systems[s].headlines.map { ($0.metric, $0.value) })
+        floats.exact(headlines["accuracy"] ?? .nan, Fixtures.double(want["accuracy"])!, "\(name): stored accuracy")
+        let macro = (want["averages"] as! [String: [String: Any]])["macro"]!
+        floats.exact(headlines["macro_f1"] ?? .nan, Fixtures.double(macro["f1"])!, "\(name): stored macro F1")
+    }
+    // The union of all systems' labels would give other macro averages: the test above is not vacuous.
+    let seen = (fixture.expected["keyword_seen"]!["macro_over_all_systems_labels"] as! [String: Any])["f1"]
+    let seenOwn = ((fixture.expected["keyword_seen"]!["averages"] as! [String: Any])["macro"] as! [String: Any])["f1"]
+    #expect(Fixtures.double(seen) != Fixtures.double(seenOwn))
+    floats.report("sections, 3 systems")
+}
+
+@Test func eachSystemsAccuracyAndMacroF1IntervalIsTheSameAloneAsAmongOtherSystems() throws {
+    let fixture = try SectionSystemsFixture()
+    var c = ScoreConfiguration()
+    c.resamples = 200
+    let inputs = zip(fixture.names, fixture.predictions).map { SystemInput(name: $0, hypotheses: $1) }
+    let together = try CorpusScorer.score(metric: .accuracy, systems: inputs, references: fixture.truth.map { [$0] },
+                                          configuration: c)
+    for (s, input) in inputs.enumerated() {
+        let alone = try CorpusScorer.score(metric: .accuracy, systems: [input], references: fixture.truth.map { [$0] },
+                                           configuration: c)
+        // Same rows resampled with the same seed, scored over the system's own labels either way.
+        #expect(alone.systems[0].headlines == together.systems[s].headlines, "\(input.name)")
+        #expect(alone.systems[0].signature == together.systems[s].signature, "\(input.name)")
+        #expect(alone.systems[0].totals == together.systems[s].totals, "\(input.name): stored statistics in its own layout")
+        #expect(alone.json["confidence"] == together.json["systems"].flatMap { systems -> JSONValue? in
+            if case let .array(items) = systems { return items[s]["confidence"] }
+            return nil
+        }, "\(input.name): interval JSON")
+    }
+    // The paired test compares macro-F1 over the union of all systems' labels (one layout for both).
+    let common = Classification(labels: fixture.allSystemsLabels)
+    #expect(common.labels == fixture.allSystemsLabels)
+    let base = common.statistics(truth: fixture.truth, predicted: fixture.predictions[0])
+    let sys = common.statistics(truth: fixture.truth, predicted: fixture.predictions[2])
+    let paired = Significance.pairedBootstrap(baseline: base, system: sys, resamples: 200, seed: 12345,
+                                              score: { common.macroF1(totals: $0) }).system
+    guard case let .array(items)? = together.json["systems"], case let .double(p)? = items[2]["paired"]?["macro_f1"]?["p_value"]
+    else {
+        Issue.record("no paired macro_f1 p-value")
+        return
+    }
+    #expect(p == paired.pValue)
+}
