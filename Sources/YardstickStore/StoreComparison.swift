@@ -74,7 +74,8 @@ extension Store {
                         report.mismatches.append(ComparisonMismatch(metric: name, runID: runID, reason: "the dataset is unknown"))
                         continue
                     }
-                    guard a.metric.signature == b.metric.signature, let signature = a.metric.signature else {
+                    guard let signature = a.metric.signature,
+                          Store.comparable(signature) == b.metric.signature.map(Store.comparable) else {
                         report.mismatches.append(ComparisonMismatch(
                             metric: name, runID: runID,
                             reason: "signatures differ (\(a.metric.signature ?? "none") vs \(b.metric.signature ?? "none"))"))
@@ -130,6 +131,13 @@ extension Store {
         }
         report.comparisons.sort { ($0.runID, $0.metric, $0.dataset.id) < ($1.runID, $1.metric, $1.dataset.id) }
         return report
+    }
+
+    /// A signature without accuracy's `labels:N`, which counts the labels one system's predictions happen to use:
+    /// two classifiers are comparable on the same test set whatever labels they predicted (their statistics are
+    /// moved into one layout first).
+    static func comparable(_ signature: String) -> String {
+        signature.split(separator: "|").filter { !$0.hasPrefix("labels:") }.joined(separator: "|")
     }
 
     /// `nrefs:N` of a signature (1 when absent).

@@ -64,7 +64,9 @@ struct ScoreCommand: ParsableCommand {
     var stemmer = false
     @Option(help: "ROUGE tokenizer: rouge-score (compatible, ASCII only) or unicode.")
     var tokenizer: String = "rouge-score"
-    @Option(help: "exact-match normalisation, comma-separated: lowercase, whitespace, punctuation, articles, or squad.")
+    @Option(help: ArgumentHelp(
+        "exact-match normalisation, comma-separated: lowercase, whitespace, punctuation (ASCII string.punctuation), punctuation-unicode (also Unicode P*), articles; squad = the SQuAD v1.1 script's normalize_answer (lowercase, ASCII punctuation, articles, whitespace); squad-unicode = squad with punctuation-unicode.",
+        valueName: "steps"))
     var normalize: String?
     @Flag(help: "Paired bootstrap resampling against the first system (default with several systems).")
     var pairedBs = false
@@ -86,7 +88,7 @@ struct ScoreCommand: ParsableCommand {
     var sentence = false
     @Flag(help: "JSON output.")
     var json = false
-    @Option(help: "Worker threads (default: all cores).")
+    @Option(help: "Worker threads (default: $YARDSTICK_THREADS, else all cores).")
     var threads: Int?
     @Option(name: .customLong("run"), help: ArgumentHelp(
         "Record the score, its interval and the per-example results as evaluations of this run (id, prefix, name or job id; a new run of that name when none matches). Repeat once per --hyp.",
@@ -138,8 +140,12 @@ struct ScoreCommand: ParsableCommand {
             case "whitespace": n.insert(.whitespace)
             case "punctuation": n.insert(.punctuation)
             case "articles": n.insert(.articles)
+            case "punctuation-unicode": n.insert(.unicodePunctuation)
             case "squad": n.formUnion(.squad)
-            default: throw ValidationError("unknown --normalize '\(part)' (lowercase, whitespace, punctuation, articles, squad)")
+            case "squad-unicode": n.formUnion(.squadUnicode)
+            default:
+                throw ValidationError(
+                    "unknown --normalize '\(part)' (lowercase, whitespace, punctuation, punctuation-unicode, articles, squad, squad-unicode)")
             }
         }
         return n

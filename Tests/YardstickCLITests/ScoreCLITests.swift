@@ -4,6 +4,12 @@ import YardstickStore
 import YardstickTestSupport
 
 /// End-to-end tests: the built `yardstick` binary on fixture files, checked against the reference libraries' values.
+/// The command's JSON output, parsed with correctly rounded numbers (JSONSerialization on Linux can be one ulp
+/// off, and the scores are compared bit for bit).
+func exactJSON(_ result: CLIRunner.Result) throws -> Any {
+    try Fixtures.parse(Data(result.stdout.utf8))
+}
+
 @Suite struct ScoreCLITests {
     /// Writes a translation fixture as sacrebleu-style plain-text files and returns (hyp, [ref…]) paths.
     func translationFiles(_ set: String, refs: Int = 1) throws -> (URL, String, [String]) {
@@ -35,14 +41,14 @@ import YardstickTestSupport
         let (_, hyp, refs) = try translationFiles("tr_de")
         let r = try CLIRunner.run(["score", "bleu", "--hyp", hyp, "--ref", refs[0], "--json", "--no-confidence"])
         #expect(r.status == 0, "\(r.stderr)")
-        let got = try CLIRunner.json(r) as! [String: Any]
+        let got = try exactJSON(r) as! [String: Any]
         let want = try expectedCase("tr_de", "corpus_bleu", "bleu/refs=1/tok=13a/lc=false/smooth=exp/eff=false")
         for key in ["score", "bp", "ratio"] {
-            #expect(Fixtures.close(Fixtures.double(got[key])!, Fixtures.double(want[key])!), "\(key)")
+            #expect(Fixtures.double(got[key])! == Fixtures.double(want[key])!, "\(key)")
         }
         for key in ["counts", "totals", "precisions"] {
             let g = Fixtures.doubles(got[key])!, w = Fixtures.doubles(want[key])!
-            #expect(g.count == w.count && zip(g, w).allSatisfy { Fixtures.close($0, $1) }, "\(key): \(g) vs \(w)")
+            #expect(g.count == w.count && g == w, "\(key): \(g) vs \(w)")
         }
         #expect(got["sys_len"] as? Int == want["sys_len"] as? Int)
         #expect(got["ref_len"] as? Int == want["ref_len"] as? Int)
@@ -62,9 +68,9 @@ import YardstickTestSupport
         let r = try CLIRunner.run(["score", "bleu", "--hyp", hyp, "--ref", refs[0], "--ref", refs[1], "--tokenize", "intl",
                                    "--lowercase", "--smooth", "floor", "--json", "--no-confidence"])
         #expect(r.status == 0, "\(r.stderr)")
-        let got = try CLIRunner.json(r) as! [String: Any]
+        let got = try exactJSON(r) as! [String: Any]
         let want = try expectedCase("multiref", "corpus_bleu", "bleu/refs=2/tok=intl/lc=true/smooth=floor/eff=false")
-        #expect(Fixtures.close(Fixtures.double(got["score"])!, Fixtures.double(want["score"])!))
+        #expect(Fixtures.double(got["score"])! == Fixtures.double(want["score"])!)
         #expect(signatureMatches(got["signature"], want["signature"]))
     }
 
@@ -72,10 +78,10 @@ import YardstickTestSupport
         let (_, hyp, refs) = try translationFiles("tr_fr")
         let r = try CLIRunner.run(["score", "chrf", "--word-order", "2", "--hyp", hyp, "--ref", refs[0], "--json", "--no-confidence"])
         #expect(r.status == 0, "\(r.stderr)")
-        let got = try CLIRunner.json(r) as! [String: Any]
+        let got = try exactJSON(r) as! [String: Any]
         let want = try expectedCase("tr_fr", "corpus_chrf", "chrf/refs=1/word_order=2/eps=false/lc=false/whitespace=false")
         #expect(got["name"] as? String == want["name"] as? String)
-        #expect(Fixtures.close(Fixtures.double(got["score"])!, Fixtures.double(want["score"])!))
+        #expect(Fixtures.double(got["score"])! == Fixtures.double(want["score"])!)
         #expect(Fixtures.doubles(got["stats"]) == Fixtures.doubles(want["stats"]))
         #expect(signatureMatches(got["signature"], want["signature"]))
     }
@@ -84,10 +90,10 @@ import YardstickTestSupport
         let (_, hyp, refs) = try translationFiles("var_en")
         let r = try CLIRunner.run(["score", "ter", "--hyp", hyp, "--ref", refs[0], "--json", "--no-confidence"])
         #expect(r.status == 0, "\(r.stderr)")
-        let got = try CLIRunner.json(r) as! [String: Any]
+        let got = try exactJSON(r) as! [String: Any]
         let doc = try Fixtures.json("translation/var_en.expected.json".metrics) as! [String: Any]
         let want = (doc["corpus_ter"] as! [[String: Any]])[0]
-        #expect(Fixtures.close(Fixtures.double(got["score"])!, Fixtures.double(want["score"])!))
+        #expect(Fixtures.double(got["score"])! == Fixtures.double(want["score"])!)
         #expect(Fixtures.double(got["num_edits"]) == Fixtures.double(want["num_edits"]))
         #expect(signatureMatches(got["signature"], want["signature"]))
     }
@@ -96,12 +102,12 @@ import YardstickTestSupport
         let r = try CLIRunner.run(["score", "rouge", "--data", Fixtures.url("summary/descriptions.jsonl".metrics).path,
                                    "--hyp-field", "lead3", "--ref-field", "reference", "--stemmer", "--json", "--no-confidence"])
         #expect(r.status == 0, "\(r.stderr)")
-        let got = (try CLIRunner.json(r) as! [String: Any])["scores"] as! [String: [String: Any]]
+        let got = (try exactJSON(r) as! [String: Any])["scores"] as! [String: [String: Any]]
         let means = (try Fixtures.json("summary/descriptions.rouge.expected.json".metrics) as! [String: Any])["means"] as! [String: Any]
         let want = (means["lead3"] as! [String: Any])["stem"] as! [String: [String: Any]]
         for type in ["rouge1", "rouge2", "rougeL", "rougeLsum"] {
             for field in ["precision", "recall", "fmeasure"] {
-                #expect(Fixtures.close(Fixtures.double(got[type]?[field])!, Fixtures.double(want[type]?[field])!), "\(type) \(field)")
+                #expect(Fixtures.double(got[type]?[field])! == Fixtures.double(want[type]?[field])!, "\(type) \(field)")
             }
         }
     }
@@ -110,15 +116,14 @@ import YardstickTestSupport
         let r = try CLIRunner.run(["score", "accuracy", "--data", Fixtures.url("classification/sections.jsonl".metrics).path,
                                    "--hyp-field", "pred", "--ref-field", "label", "--json"])
         #expect(r.status == 0, "\(r.stderr)")
-        let got = try CLIRunner.json(r) as! [String: Any]
+        let got = try exactJSON(r) as! [String: Any]
         let want = try Fixtures.json("classification/sections.expected.json".metrics) as! [String: Any]
-        #expect(Fixtures.close(Fixtures.double(got["accuracy"])!, Fixtures.double(want["accuracy"])!))
+        #expect(Fixtures.double(got["accuracy"])! == Fixtures.double(want["accuracy"])!)
         let gotAverages = got["averages"] as! [String: [String: Any]]
         let wantAverages = want["averages"] as! [String: [String: Any]]
         for avg in ["macro", "micro", "weighted"] {
             for field in ["precision", "recall", "f1"] {
-                #expect(Fixtures.close(Fixtures.double(gotAverages[avg]?[field])!, Fixtures.double(wantAverages[avg]?[field])!,
-                                       tolerance: 1e-12), "\(avg) \(field)")
+                #expect(Fixtures.double(gotAverages[avg]?[field])! == Fixtures.double(wantAverages[avg]?[field])!, "\(avg) \(field)")
             }
         }
         #expect((got["per_class"] as! [Any]).count == (want["labels"] as! [Any]).count)
@@ -134,17 +139,17 @@ import YardstickTestSupport
                                    "--hyp", dir.appendingPathComponent("paired_bs.sys2.txt").path,
                                    "--ref", dir.appendingPathComponent("paired_bs.ref.txt").path, "--paired-bs", "--json"])
         #expect(r.status == 0, "\(r.stderr)")
-        let got = try CLIRunner.json(r) as! [String: Any]
+        let got = try exactJSON(r) as! [String: Any]
         let systems = got["systems"] as! [[String: Any]]
         #expect(systems.count == 2)
-        #expect(Fixtures.close(Fixtures.double(systems[0]["score"])!, 49.79528558185578))
-        #expect(Fixtures.close(Fixtures.double(systems[1]["score"])!, 51.20090389524754))
+        #expect(Fixtures.double(systems[0]["score"])! == 49.79528558185578)
+        #expect(Fixtures.double(systems[1]["score"])! == 51.20090389524754)
         // Same numpy RNG and float32 arithmetic as sacrebleu: the p-value is sacrebleu's to the bit, not just close.
         let p = Fixtures.double((systems[1]["paired"] as! [String: Any])["p_value"])!
         #expect(p == 0.15184815184815184, "p = \(p)")
         let ci = systems[1]["confidence"] as! [String: Any]
-        #expect(Fixtures.close(Fixtures.double(ci["mean"])!, 51.132003157584144))
-        #expect(Fixtures.close(Fixtures.double(ci["half_width"])!, 4.733472746185807))
+        #expect(Fixtures.double(ci["mean"])! == 51.132003157584144)
+        #expect(Fixtures.double(ci["half_width"])! == 4.733472746185807)
     }
 
     @Test func sentenceModeWritesOneJSONObjectPerSegment() throws {
@@ -153,9 +158,9 @@ import YardstickTestSupport
         #expect(r.status == 0, "\(r.stderr)")
         let lines = r.stdout.split(separator: "\n")
         #expect(lines.count == 312)
-        let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
+        let first = try Fixtures.parse(Data(lines[0].utf8)) as! [String: Any]
         let want = try Fixtures.jsonLines("translation/tr_it.sentence.expected.jsonl".metrics)[0]["sentence_bleu"] as! [String: Any]
-        #expect(Fixtures.close(Fixtures.double(first["score"])!, Fixtures.double(want["score"])!))
+        #expect(Fixtures.double(first["score"])! == Fixtures.double(want["score"])!)
         #expect(signatureMatches(first["signature"], want["signature"]))
     }
 
@@ -229,7 +234,7 @@ import YardstickTestSupport
                                    "--experiment", "mt", "--db", db, "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("recorded bleu = 42.92 (419 examples) in run de-tar"), "\(r.stderr)")
-        _ = try CLIRunner.json(r)  // stdout stays pure JSON
+        _ = try exactJSON(r)  // stdout stays pure JSON
         let store = try Store(path: db)
         let run = try store.resolveRun("de-tar", experiment: "mt")
         let evaluations = try store.evaluations(run: run.id)
@@ -238,7 +243,7 @@ import YardstickTestSupport
         let bleu = try #require(evaluation.metrics.first)
         let want = try expectedCase("tr_de", "corpus_bleu", "bleu/refs=1/tok=13a/lc=false/smooth=exp/eff=false")
         #expect(evaluation.metrics.map(\.name) == ["bleu"])
-        #expect(Fixtures.close(bleu.score, Fixtures.double(want["score"])!))
+        #expect(bleu.score == Fixtures.double(want["score"])!)
         #expect(signatureMatches(bleu.signature, want["signature"]))
         #expect(bleu.ciLow! < bleu.score && bleu.score < bleu.ciHigh! && bleu.ciLevel == 0.95)
         let statistics = try store.statistics(id: try #require(bleu.statisticsID))
@@ -247,9 +252,67 @@ import YardstickTestSupport
         let examples = try store.predictions(evaluation: evaluation.id)
         #expect(examples.count == 419)
         let sentence = try Fixtures.jsonLines("translation/tr_de.sentence.expected.jsonl".metrics)[0]["sentence_bleu"] as! [String: Any]
-        #expect(Fixtures.close(examples[0].scores["bleu"]!, Fixtures.double(sentence["score"])!), "sentence BLEU per example")
+        #expect(examples[0].scores["bleu"]! == Fixtures.double(sentence["score"])!, "sentence BLEU per example")
         let listed = try CLIRunner.run(["runs", "list", "--db", db, "--where", "metrics.bleu > 40", "--json"])
-        #expect((try CLIRunner.json(listed) as! [[String: Any]]).map { $0["name"] as? String } == ["de-tar"])
+        #expect((try exactJSON(listed) as! [[String: Any]]).map { $0["name"] as? String } == ["de-tar"])
+    }
+
+    @Test func exactMatchWithSquadNormalizationEqualsTheSquadV11ScriptAndNamesIt() throws {
+        let want = ((try Fixtures.json("squad/squad_v11.expected.json".metrics) as! [String: Any])["sets"]
+            as! [String: [String: Any]])["punct"]!
+        for (option, name) in [("squad", "squad-v1.1"), ("squad-unicode", "squad-unicode")] {
+            let r = try CLIRunner.run(["score", "exact-match", "--data", Fixtures.url("translation/punct.jsonl".metrics).path,
+                                       "--hyp-field", "hyp", "--ref-field", "refs", "--normalize", option,
+                                       "--json", "--no-confidence"])
+            #expect(r.status == 0, "\(r.stderr)")
+            let got = try exactJSON(r) as! [String: Any]
+            #expect(got["normalization"] as? String == name)
+            #expect((got["signature"] as? String)?.hasPrefix("nrefs:1|norm:\(name)|") == true, "\(String(describing: got["signature"]))")
+            #expect(got["n"] as? Int == 300)
+            if option == "squad" {
+                #expect(Fixtures.double(got["exact_match"])! == Fixtures.double(want["exact_match"])!)
+                #expect(Fixtures.double(got["f1"])! == Fixtures.double(want["f1"])!)
+            } else {
+                // Stripping « » “ ” … too makes more answers match than the official script finds.
+                #expect(Fixtures.double(got["f1"])! > Fixtures.double(want["f1"])!)
+            }
+        }
+    }
+
+    @Test func accuracyOfTwoSystemsInJSONEqualsScikitLearnForEachSystemAlone() throws {
+        let doc = try Fixtures.json("classification/sections.systems.expected.json".metrics) as! [String: Any]
+        let expected = doc["systems"] as! [String: [String: Any]]
+        let names = ["keyword", "majority"]
+        let r = try CLIRunner.run(["score", "accuracy", "--data", Fixtures.url("classification/sections.systems.jsonl".metrics).path,
+                                   "--hyp-field", names[0], "--hyp-field", names[1], "--ref-field", "label",
+                                   "--json", "--resamples", "100"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let got = try exactJSON(r) as! [String: Any]
+        let systems = try #require(got["systems"] as? [[String: Any]])
+        #expect(systems.count == 2)
+        for (system, name) in zip(systems, names) {
+            let want = expected[name]!
+            #expect(Fixtures.double(system["accuracy"])! == Fixtures.double(want["accuracy"])!, "\(name): accuracy")
+            #expect(system["correct"] as? Int == want["n_correct"] as? Int && system["total"] as? Int == 1879, "\(name): counts")
+            let gotAverages = system["averages"] as! [String: [String: Any]], wantAverages = want["averages"] as! [String: [String: Any]]
+            for average in ["macro", "micro", "weighted"] {
+                for field in ["precision", "recall", "f1"] {
+                    #expect(Fixtures.double(gotAverages[average]?[field])! == Fixtures.double(wantAverages[average]?[field])!,
+                            "\(name): \(average) \(field)")
+                }
+            }
+            let gotClasses = system["per_class"] as! [[String: Any]], wantClasses = want["per_class"] as! [[String: Any]]
+            #expect(gotClasses.map { $0["label"] as! String } == wantClasses.map { $0["label"] as! String }, "\(name): labels")
+            for (g, w) in zip(gotClasses, wantClasses) {
+                for field in ["precision", "recall", "f1"] {
+                    #expect(Fixtures.double(g[field])! == Fixtures.double(w[field])!, "\(name) \(w["label"]!): \(field)")
+                }
+                #expect(g["support"] as? Int == w["support"] as? Int, "\(name) \(w["label"]!): support")
+            }
+            #expect((system["signature"] as? String)?.contains("|labels:\(wantClasses.count)|") == true, "\(name): signature")
+            #expect(((system["confusion"] as? [String: Any])?["labels"] as? [String]) == wantClasses.map { $0["label"] as! String })
+        }
+        #expect(systems[1]["paired"] != nil, "the second system is tested against the first")
     }
 
     @Test func rougeWarnsWhenTheCompatibleTokenizerDropsMostCharacters() throws {

@@ -25,7 +25,7 @@ struct BLEUFixtureRows {
 
 /// Compares every BLEU field sacrebleu reports; returns the number of values checked.
 @discardableResult
-func expectBLEU(_ got: BLEUScore, _ want: [String: Any], _ name: String,
+func expectBLEU(_ got: BLEUScore, _ want: [String: Any], _ name: String, floats: FixtureFloats,
                 sourceLocation: SourceLocation = #_sourceLocation) -> Int {
     var checked = 0
     func number(_ key: String, _ value: Double) {
@@ -33,7 +33,7 @@ func expectBLEU(_ got: BLEUScore, _ want: [String: Any], _ name: String,
             Issue.record("\(name): missing \(key)", sourceLocation: sourceLocation)
             return
         }
-        #expect(Fixtures.close(value, expected), "\(name): \(key) \(value) vs \(expected)", sourceLocation: sourceLocation)
+        floats.exact(value, expected, "\(name): \(key)", sourceLocation: sourceLocation)
         checked += 1
     }
     func integers(_ key: String, _ value: [Int]) {
@@ -48,7 +48,7 @@ func expectBLEU(_ got: BLEUScore, _ want: [String: Any], _ name: String,
     let precisions = Fixtures.doubles(want["precisions"]) ?? []
     #expect(precisions.count == got.precisions.count, "\(name): precision count", sourceLocation: sourceLocation)
     for (k, (a, b)) in zip(got.precisions, precisions).enumerated() {
-        #expect(Fixtures.close(a, b), "\(name): precisions[\(k)] \(a) vs \(b)", sourceLocation: sourceLocation)
+        floats.exact(a, b, "\(name): precisions[\(k)]", sourceLocation: sourceLocation)
     }
     checked += 1
     number("bp", got.bp)
@@ -76,6 +76,7 @@ func expectedSignature(_ want: [String: Any]) -> String {
         let expected = try #require(try Fixtures.json("metrics/translation/\(set).expected.json") as? [String: Any])
         let cases = try #require(expected["corpus_bleu"] as? [[String: Any]])
         #expect(!cases.isEmpty)
+        let floats = FixtureFloats("BLEU")
         for c in cases {
             let name = "\(set) \(c["case"] as? String ?? "?")"
             let args = try #require(c["args"] as? [String: Any], "\(name): args")
@@ -88,11 +89,12 @@ func expectedSignature(_ want: [String: Any]) -> String {
                             smoothing: smoothing, effectiveOrder: args["use_effective_order"] as? Bool ?? false)
             let references = rows.references.map { Array($0[0..<refCount]) }
             let score = bleu.corpusScore(hypotheses: rows.hypotheses, references: references)
-            expectBLEU(score, c, name)
+            expectBLEU(score, c, name, floats: floats)
             #expect(bleu.signature(referenceCount: refCount) == expectedSignature(c),
                     "\(name): signature \(bleu.signature(referenceCount: refCount))")
         }
         print("BLEU corpus cases checked for \(set): \(cases.count)")
+        floats.report("corpus \(set)")
     }
 
     @Test(arguments: bleuFixtureSets)
@@ -112,6 +114,7 @@ func expectedSignature(_ want: [String: Any]) -> String {
         let lines = try Fixtures.jsonLines("metrics/translation/\(set).sentence.expected.jsonl")
         #expect(!lines.isEmpty)
         var scoresChecked = 0
+        let floats = FixtureFloats("BLEU")
         var tokenizationsChecked = 0
         for line in lines {
             let id = try #require(line["id"] as? String)
@@ -124,7 +127,7 @@ func expectedSignature(_ want: [String: Any]) -> String {
                 guard let want = line[key] as? [String: Any] else { continue }
                 sawVariant = true
                 let got = metric.sentenceScore(hypothesis: hypothesis, references: references)
-                expectBLEU(got, want, "\(id) \(key)")
+                expectBLEU(got, want, "\(id) \(key)", floats: floats)
                 #expect(metric.signature(referenceCount: references.count) == expectedSignature(want),
                         "\(id) \(key): signature \(metric.signature(referenceCount: references.count))")
                 scoresChecked += 1
@@ -149,5 +152,6 @@ func expectedSignature(_ want: [String: Any]) -> String {
             }
         }
         print("BLEU sentence rows checked for \(set): \(lines.count) (\(scoresChecked) scores, \(tokenizationsChecked) tokenizations)")
+        floats.report("sentence \(set)")
     }
 }

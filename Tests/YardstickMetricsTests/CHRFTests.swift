@@ -51,6 +51,7 @@ struct CHRFTests {
         let sets = try ChrfTerFixtures.sets()
         #expect(sets.count == 11)
         var checked = 0
+        let floats = FixtureFloats("chrF")
         for set in sets {
             let doc = try Fixtures.json("metrics/translation/\(set).expected.json") as! [String: Any]
             for c in doc["corpus_chrf"] as! [[String: Any]] {
@@ -65,7 +66,7 @@ struct CHRFTests {
                 let got = metric.corpusScore(hypotheses: corpus.hyps, references: corpus.refs)
                 let wantScore = try #require(Fixtures.double(c["score"]))
                 #expect(got.name == c["name"] as! String, "\(name): name \(got.name)")
-                #expect(Fixtures.close(got.score, wantScore), "\(name): score \(got.score) vs \(wantScore)")
+                floats.exact(got.score, wantScore, "\(name): score")
                 #expect(got.stats == ChrfTerFixtures.ints(c["stats"]), "\(name): stats \(got.stats)")
                 #expect(metric.signature(referenceCount: refs) == ChrfTerFixtures.signature(c["signature"]),
                         "\(name): signature \(metric.signature(referenceCount: refs))")
@@ -74,12 +75,14 @@ struct CHRFTests {
             }
         }
         #expect(checked == 120, "corpus chrF cases checked: \(checked)")
+        floats.report("corpus")
     }
 
     @Test func sentenceCHRFAndCHRFppMatchSacrebleuOnEverySampledRow() throws {
         let chrf = CHRF()
         let chrfpp = CHRF(wordOrder: 2)
         var checked = 0
+        let floats = FixtureFloats("chrF")
         for set in try ChrfTerFixtures.sets() {
             let rows = try ChrfTerFixtures.rowsByID(set)
             for expected in try Fixtures.jsonLines("metrics/translation/\(set).sentence.expected.jsonl") {
@@ -93,7 +96,7 @@ struct CHRFTests {
                     let got = metric.sentenceScore(hypothesis: row["hyp"] as! String, references: refs)
                     let wantScore = try #require(Fixtures.double(want["score"]))
                     #expect(got.name == want["name"] as! String, "\(id) \(key): name \(got.name)")
-                    #expect(Fixtures.close(got.score, wantScore), "\(id) \(key): score \(got.score) vs \(wantScore)")
+                    floats.exact(got.score, wantScore, "\(id) \(key): score")
                     #expect(got.stats == ChrfTerFixtures.ints(want["stats"]), "\(id) \(key): stats \(got.stats)")
                     #expect(metric.signature(referenceCount: nRefs) == ChrfTerFixtures.signature(want["signature"]),
                             "\(id) \(key): signature")
@@ -102,6 +105,7 @@ struct CHRFTests {
             }
         }
         #expect(checked == 2 * (10 * 40 + 93), "sentence chrF cases checked: \(checked)")
+        floats.report("sentence")
     }
 
     @Test func corpusCHRFStatisticsDoNotDependOnThreadCount() throws {

@@ -17,7 +17,7 @@ private struct SectionsFixture {
 }
 
 /// Compares an average with the fixture's `{precision, recall, f1}` object.
-private func expectAverage(_ got: ClassificationReport.Average, _ want: Any?, _ name: String) {
+func expectAverage(_ got: ClassificationReport.Average, _ want: Any?, _ name: String, floats: FixtureFloats) {
     guard let want = want as? [String: Any],
         let p = Fixtures.double(want["precision"]), let r = Fixtures.double(want["recall"]),
         let f = Fixtures.double(want["f1"])
@@ -25,26 +25,28 @@ private func expectAverage(_ got: ClassificationReport.Average, _ want: Any?, _ 
         Issue.record("\(name): missing expected average")
         return
     }
-    #expect(Fixtures.close(got.precision, p), "\(name): precision \(got.precision) vs \(p)")
-    #expect(Fixtures.close(got.recall, r), "\(name): recall \(got.recall) vs \(r)")
-    #expect(Fixtures.close(got.f1, f), "\(name): f1 \(got.f1) vs \(f)")
+    // The means use numpy's pairwise summation (NumpySummation), so they are bit-identical too.
+    floats.exact(got.precision, p, "\(name): precision")
+    floats.exact(got.recall, r, "\(name): recall")
+    floats.exact(got.f1, f, "\(name): f1")
 }
 
-@Test func classificationReportMatchesScikitLearnOnSections() throws {
+@Test func classificationReportEqualsScikitLearnBitForBitOnSections() throws {
     let fixture = try SectionsFixture()
     let e = fixture.expected
     let report = ClassificationReport.evaluate(truth: fixture.truth, predicted: fixture.predicted)
+    let floats = FixtureFloats("classification")
 
     #expect(report.total == e["n"] as? Int, "n \(report.total)")
     #expect(report.correct == e["n_correct"] as? Int, "n_correct \(report.correct)")
-    #expect(Fixtures.close(report.accuracy, Fixtures.double(e["accuracy"]) ?? .nan), "accuracy \(report.accuracy)")
+    floats.exact(report.accuracy, Fixtures.double(e["accuracy"]) ?? .nan, "accuracy")
     #expect(report.labels == e["labels"] as? [String], "labels \(report.labels)")
 
     let averages = e["averages"] as? [String: Any]
-    expectAverage(report.macro, averages?["macro"], "macro")
-    expectAverage(report.micro, averages?["micro"], "micro")
-    expectAverage(report.weighted, averages?["weighted"], "weighted")
-    expectAverage(report.macroOverTrueLabels, e["macro_over_true_labels_only"], "macro_over_true_labels_only")
+    expectAverage(report.macro, averages?["macro"], "macro", floats: floats)
+    expectAverage(report.micro, averages?["micro"], "micro", floats: floats)
+    expectAverage(report.weighted, averages?["weighted"], "weighted", floats: floats)
+    expectAverage(report.macroOverTrueLabels, e["macro_over_true_labels_only"], "macro_over_true_labels_only", floats: floats)
     let trueLabels = (e["macro_over_true_labels_only"] as? [String: Any])?["labels"] as? [String]
     #expect(report.perClass.filter { $0.support > 0 }.map(\.label) == trueLabels, "true labels")
 
@@ -53,9 +55,9 @@ private func expectAverage(_ got: ClassificationReport.Average, _ want: Any?, _ 
     for (got, want) in zip(report.perClass, perClass) {
         let name = want["label"] as? String ?? "?"
         #expect(got.label == name, "\(name): label \(got.label)")
-        #expect(Fixtures.close(got.precision, Fixtures.double(want["precision"]) ?? .nan), "\(name): precision \(got.precision)")
-        #expect(Fixtures.close(got.recall, Fixtures.double(want["recall"]) ?? .nan), "\(name): recall \(got.recall)")
-        #expect(Fixtures.close(got.f1, Fixtures.double(want["f1"]) ?? .nan), "\(name): f1 \(got.f1)")
+        floats.exact(got.precision, Fixtures.double(want["precision"]) ?? .nan, "\(name): precision")
+        floats.exact(got.recall, Fixtures.double(want["recall"]) ?? .nan, "\(name): recall")
+        floats.exact(got.f1, Fixtures.double(want["f1"]) ?? .nan, "\(name): f1")
         #expect(got.support == want["support"] as? Int, "\(name): support \(got.support)")
         #expect(got.tp == want["tp"] as? Int, "\(name): tp \(got.tp)")
         #expect(got.fp == want["fp"] as? Int, "\(name): fp \(got.fp)")
@@ -75,35 +77,7 @@ private func expectAverage(_ got: ClassificationReport.Average, _ want: Any?, _ 
     }
     let nonzero = report.confusion.joined().filter { $0 != 0 }.count
     #expect(nonzero == expectedCells, "nonzero confusion cells \(nonzero) vs \(expectedCells)")
-}
-
-@Test func everyFloatIsBitIdenticalToScikitLearn() throws {
-    // The README allows ~1e-12 for the means; with numpy's summation order they are exact. Parsed
-    // with JSONDecoder, which rounds correctly (JSONSerialization on Linux can be one ulp off).
-    struct Scores: Decodable { let precision, recall, f1: Double }
-    struct PerClass: Decodable { let label: String; let precision, recall, f1: Double }
-    struct Expected: Decodable {
-        let accuracy: Double
-        let averages: [String: Scores]
-        let macro_over_true_labels_only: Scores
-        let per_class: [PerClass]
-    }
-    let fixture = try SectionsFixture()
-    let e = try JSONDecoder().decode(Expected.self, from: Fixtures.data("metrics/classification/sections.expected.json"))
-    let report = ClassificationReport.evaluate(truth: fixture.truth, predicted: fixture.predicted)
-    #expect(report.accuracy == e.accuracy, "accuracy \(report.accuracy) vs \(e.accuracy)")
-    let averages = [("macro", report.macro), ("micro", report.micro), ("weighted", report.weighted),
-                    ("macro_over_true_labels_only", report.macroOverTrueLabels)]
-    for (name, got) in averages {
-        let want = name == "macro_over_true_labels_only" ? e.macro_over_true_labels_only : e.averages[name]
-        #expect(got.precision == want?.precision, "\(name): precision \(got.precision) vs \(String(describing: want?.precision))")
-        #expect(got.recall == want?.recall, "\(name): recall \(got.recall) vs \(String(describing: want?.recall))")
-        #expect(got.f1 == want?.f1, "\(name): f1 \(got.f1) vs \(String(describing: want?.f1))")
-    }
-    for (got, want) in zip(report.perClass, e.per_class) {
-        #expect(got.precision == want.precision && got.recall == want.recall && got.f1 == want.f1,
-                "\(want.label): \(got) vs \(want)")
-    }
+    floats.report("sections")
 }
 
 @Test func segmentStatisticsReproduceTheCorpusReport() throws {
@@ -172,4 +146,110 @@ private func expectAverage(_ got: ClassificationReport.Average, _ want: Any?, _ 
     let perfect = metric.statistics(truth: fixture.truth, predicted: fixture.truth)
     let test = Significance.pairedBootstrap(metric: metric, baseline: stats, system: perfect, resamples: 200)
     #expect(test.system.score == 1 && test.system.isSignificant, "p \(test.system.pValue)")
+}
+
+// MARK: - Several systems (sections.systems.*: keyword, keyword_seen, majority; scikit-learn 1.9.1)
+
+/// The systems of `sections.systems.jsonl` and scikit-learn's report for each one alone.
+struct SectionSystemsFixture {
+    let truth: [String]
+    let names: [String]
+    let predictions: [[String]]
+    let expected: [String: [String: Any]]
+    let allSystemsLabels: [String]
+
+    init() throws {
+        let rows = try Fixtures.jsonLines("metrics/classification/sections.systems.jsonl")
+        let doc = try Fixtures.json("metrics/classification/sections.systems.expected.json") as! [String: Any]
+        truth = rows.map { $0["label"] as! String }
+        names = doc["systems_order"] as! [String]
+        predictions = names.map { name in rows.map { $0[name] as! String } }
+        expected = doc["systems"] as! [String: [String: Any]]
+        allSystemsLabels = doc["all_systems_labels"] as! [String]
+    }
+}
+
+/// Compares one system's `score accuracy` JSON object with scikit-learn's figures for that system alone.
+func expectClassificationJSON(_ got: [String: Any], _ want: [String: Any], _ name: String, floats: FixtureFloats) {
+    floats.exact(Fixtures.double(got["accuracy"]) ?? .nan, Fixtures.double(want["accuracy"])!, "\(name): accuracy")
+    #expect(got["correct"] as? Int == want["n_correct"] as? Int, "\(name): correct")
+    let gotAverages = got["averages"] as? [String: Any] ?? [:], wantAverages = want["averages"] as! [String: Any]
+    for average in ["macro", "micro", "weighted"] {
+        let g = gotAverages[average] as? [String: Any] ?? [:], w = wantAverages[average] as! [String: Any]
+        for field in ["precision", "recall", "f1"] {
+            floats.exact(Fixtures.double(g[field]) ?? .nan, Fixtures.double(w[field])!, "\(name): \(average) \(field)")
+        }
+    }
+    let gotClasses = got["per_class"] as? [[String: Any]] ?? [], wantClasses = want["per_class"] as! [[String: Any]]
+    #expect(gotClasses.map { $0["label"] as? String } == wantClasses.map { $0["label"] as? String }, "\(name): labels")
+    for (g, w) in zip(gotClasses, wantClasses) {
+        let label = w["label"] as! String
+        for field in ["precision", "recall", "f1"] {
+            floats.exact(Fixtures.double(g[field]) ?? .nan, Fixtures.double(w[field])!, "\(name) \(label): \(field)")
+        }
+        #expect(g["support"] as? Int == w["support"] as? Int, "\(name) \(label): support")
+    }
+    let labelCount = (want["labels"] as! [Any]).count
+    #expect((got["signature"] as? String)?.contains("|labels:\(labelCount)|") == true, "\(name): signature")
+}
+
+@Test func accuracyOfSeveralSystemsEqualsScikitLearnForEachSystemAlone() throws {
+    let fixture = try SectionSystemsFixture()
+    var c = ScoreConfiguration()
+    c.confidence = false
+    c.resamples = 100
+    let outcome = try CorpusScorer.score(
+        metric: .accuracy, systems: zip(fixture.names, fixture.predictions).map { SystemInput(name: $0, hypotheses: $1) },
+        references: fixture.truth.map { [$0] }, configuration: c)
+    let json = try #require(try Fixtures.parse(Data(outcome.json.serialized().utf8)) as? [String: Any])
+    let systems = try #require(json["systems"] as? [[String: Any]])
+    #expect(systems.map { $0["system"] as? String } == fixture.names)
+    let floats = FixtureFloats("classification")
+    for (s, name) in fixture.names.enumerated() {
+        let want = try #require(fixture.expected[name])
+        expectClassificationJSON(systems[s], want, name, floats: floats)
+        let headlines = Dictionary(uniqueKeysWithValues: outcome.systems[s].headlines.map { ($0.metric, $0.value) })
+        floats.exact(headlines["accuracy"] ?? .nan, Fixtures.double(want["accuracy"])!, "\(name): stored accuracy")
+        let macro = (want["averages"] as! [String: [String: Any]])["macro"]!
+        floats.exact(headlines["macro_f1"] ?? .nan, Fixtures.double(macro["f1"])!, "\(name): stored macro F1")
+    }
+    // The union of all systems' labels would give other macro averages: the test above is not vacuous.
+    let seen = (fixture.expected["keyword_seen"]!["macro_over_all_systems_labels"] as! [String: Any])["f1"]
+    let seenOwn = ((fixture.expected["keyword_seen"]!["averages"] as! [String: Any])["macro"] as! [String: Any])["f1"]
+    #expect(Fixtures.double(seen) != Fixtures.double(seenOwn))
+    floats.report("sections, 3 systems")
+}
+
+@Test func eachSystemsAccuracyAndMacroF1IntervalIsTheSameAloneAsAmongOtherSystems() throws {
+    let fixture = try SectionSystemsFixture()
+    var c = ScoreConfiguration()
+    c.resamples = 200
+    let inputs = zip(fixture.names, fixture.predictions).map { SystemInput(name: $0, hypotheses: $1) }
+    let together = try CorpusScorer.score(metric: .accuracy, systems: inputs, references: fixture.truth.map { [$0] },
+                                          configuration: c)
+    for (s, input) in inputs.enumerated() {
+        let alone = try CorpusScorer.score(metric: .accuracy, systems: [input], references: fixture.truth.map { [$0] },
+                                           configuration: c)
+        // Same rows resampled with the same seed, scored over the system's own labels either way.
+        #expect(alone.systems[0].headlines == together.systems[s].headlines, "\(input.name)")
+        #expect(alone.systems[0].signature == together.systems[s].signature, "\(input.name)")
+        #expect(alone.systems[0].totals == together.systems[s].totals, "\(input.name): stored statistics in its own layout")
+        #expect(alone.json["confidence"] == together.json["systems"].flatMap { systems -> JSONValue? in
+            if case let .array(items) = systems { return items[s]["confidence"] }
+            return nil
+        }, "\(input.name): interval JSON")
+    }
+    // The paired test compares macro-F1 over the union of all systems' labels (one layout for both).
+    let common = Classification(labels: fixture.allSystemsLabels)
+    #expect(common.labels == fixture.allSystemsLabels)
+    let base = common.statistics(truth: fixture.truth, predicted: fixture.predictions[0])
+    let sys = common.statistics(truth: fixture.truth, predicted: fixture.predictions[2])
+    let paired = Significance.pairedBootstrap(baseline: base, system: sys, resamples: 200, seed: 12345,
+                                              score: { common.macroF1(totals: $0) }).system
+    guard case let .array(items)? = together.json["systems"], case let .double(p)? = items[2]["paired"]?["macro_f1"]?["p_value"]
+    else {
+        Issue.record("no paired macro_f1 p-value")
+        return
+    }
+    #expect(p == paired.pValue)
 }

@@ -23,13 +23,15 @@ import YardstickTestSupport
         let sys = metric.statistics(hypotheses: try lines("paired_bs.sys2.txt"), references: refs)
         let want = try expected(key, name)
         let result = Significance.pairedBootstrap(metric: metric, baseline: base, system: sys)
-        #expect(Fixtures.close(metric.headline(metric.score(totals: base.totals())), Fixtures.double(want[0]["score"])!))
-        #expect(Fixtures.close(result.system.score, Fixtures.double(want[1]["score"])!))
-        #expect(result.system.pValue == Fixtures.double(want[1]["p_value"])!, "p = \(result.system.pValue)")
-        #expect(Fixtures.close(result.baseline.mean, Fixtures.double(want[0]["mean"])!), "baseline mean \(result.baseline.mean)")
-        #expect(Fixtures.close(result.baseline.halfWidth, Fixtures.double(want[0]["ci"])!), "baseline ci \(result.baseline.halfWidth)")
-        #expect(Fixtures.close(result.system.mean ?? .nan, Fixtures.double(want[1]["mean"])!), "system mean")
-        #expect(Fixtures.close(result.system.ci ?? .nan, Fixtures.double(want[1]["ci"])!), "system ci")
+        let floats = FixtureFloats("paired bootstrap")
+        floats.exact(metric.headline(metric.score(totals: base.totals())), Fixtures.double(want[0]["score"])!, "baseline score")
+        floats.exact(result.system.score, Fixtures.double(want[1]["score"])!, "system score")
+        floats.exact(result.system.pValue, Fixtures.double(want[1]["p_value"])!, "p-value")
+        floats.exact(result.baseline.mean, Fixtures.double(want[0]["mean"])!, "baseline mean")
+        floats.exact(result.baseline.halfWidth, Fixtures.double(want[0]["ci"])!, "baseline ci")
+        floats.exact(result.system.mean ?? .nan, Fixtures.double(want[1]["mean"])!, "system mean")
+        floats.exact(result.system.ci ?? .nan, Fixtures.double(want[1]["ci"])!, "system ci")
+        floats.report(name)
     }
 
     @Test func pairedBootstrapOfBLEUEqualsSacrebleuExactly() throws {

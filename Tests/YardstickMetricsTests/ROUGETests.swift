@@ -15,14 +15,14 @@ private enum RougeFixtures {
 
     /// Compares a score with an expected `[P, R, F]` triple; returns the number of values checked.
     @discardableResult
-    static func expectTriple(_ got: PRF?, _ want: Any?, _ name: String) -> Int {
+    static func expectTriple(_ got: PRF?, _ want: Any?, _ name: String, floats: FixtureFloats) -> Int {
         guard let got, let want = Fixtures.doubles(want), want.count == 3 else {
             Issue.record("\(name): missing score (got \(String(describing: got)), want \(String(describing: want)))")
             return 0
         }
-        #expect(Fixtures.close(got.precision, want[0]), "\(name): precision \(got.precision) vs \(want[0])")
-        #expect(Fixtures.close(got.recall, want[1]), "\(name): recall \(got.recall) vs \(want[1])")
-        #expect(Fixtures.close(got.fmeasure, want[2]), "\(name): fmeasure \(got.fmeasure) vs \(want[2])")
+        floats.exact(got.precision, want[0], "\(name): precision")
+        floats.exact(got.recall, want[1], "\(name): recall")
+        floats.exact(got.fmeasure, want[2], "\(name): fmeasure")
         return 3
     }
 }
@@ -33,6 +33,7 @@ private enum RougeFixtures {
         let expected = try Fixtures.jsonLines("metrics/summary/descriptions.rouge.expected.jsonl")
         try #require(rows.count == expected.count && rows.count == 700)
         var cases = 0
+        let floats = FixtureFloats("ROUGE")
         for (row, want) in zip(rows, expected) {
             let id = try #require(row["id"] as? String)
             try #require(want["id"] as? String == id, "row order differs at \(id)")
@@ -45,13 +46,15 @@ private enum RougeFixtures {
                     let got = rouge.score(target: reference, prediction: prediction)
                     let byType = try #require(byStem[setting.name] as? [String: Any])
                     for type in ROUGE.RougeType.allCases {
-                        RougeFixtures.expectTriple(got[type], byType[type.rawValue], "\(id)/\(lead)/\(setting.name)/\(type.rawValue)")
+                        RougeFixtures.expectTriple(got[type], byType[type.rawValue], "\(id)/\(lead)/\(setting.name)/\(type.rawValue)",
+                                                   floats: floats)
                         cases += 1
                     }
                 }
             }
         }
         #expect(cases == 700 * 2 * 2 * 4)
+        floats.report("descriptions per pair")
     }
 
     @Test func corpusMeansThroughSegmentStatisticsMatchSequentialMeans() throws {
@@ -60,6 +63,7 @@ private enum RougeFixtures {
         let means = try #require(expected["means"] as? [String: Any])
         let references = try rows.map { [try #require($0["reference"] as? String)] }
         var cases = 0
+        let floats = FixtureFloats("ROUGE")
         for lead in RougeFixtures.leads {
             let hypotheses = try rows.map { try #require($0[lead] as? String) }
             for setting in RougeFixtures.stemSettings {
@@ -76,13 +80,14 @@ private enum RougeFixtures {
                     let got = try #require(score.means[type])
                     for (field, value) in [("precision", got.precision), ("recall", got.recall), ("fmeasure", got.fmeasure)] {
                         let w = try #require(Fixtures.double(want[field]))
-                        #expect(Fixtures.close(value, w), "\(name): mean \(field) \(value) vs \(w)")
+                        floats.exact(value, w, "\(name): mean \(field)")
                     }
                     cases += 1
                 }
             }
         }
         #expect(cases == 2 * 2 * 4)
+        floats.report("descriptions means")
     }
 
     @Test(arguments: ["nonascii_descriptions", "nonascii_translations"])
@@ -91,6 +96,7 @@ private enum RougeFixtures {
         let expected = try Fixtures.jsonLines("metrics/summary/\(set).rouge.expected.jsonl")
         try #require(rows.count == expected.count && !rows.isEmpty)
         var cases = 0
+        let floats = FixtureFloats("ROUGE")
         for (row, want) in zip(rows, expected) {
             let id = try #require(want["id"] as? String)
             try #require(row["id"] as? String == id, "row order differs at \(id)")
@@ -108,12 +114,14 @@ private enum RougeFixtures {
                 let got = rouge.score(target: target, prediction: prediction)
                 let byType = try #require(scores[setting.name] as? [String: Any])
                 for type in ROUGE.RougeType.allCases {
-                    RougeFixtures.expectTriple(got[type], byType[type.rawValue], "\(id)/\(setting.name)/\(type.rawValue)")
+                    RougeFixtures.expectTriple(got[type], byType[type.rawValue], "\(id)/\(setting.name)/\(type.rawValue)",
+                                               floats: floats)
                 }
                 cases += 1
             }
         }
         #expect(cases == rows.count * 2)
+        floats.report(set)
     }
 
     @Test func rougeScoreTokenizerKeepsOnlyLowercaseMappingsThatYieldASCII() {

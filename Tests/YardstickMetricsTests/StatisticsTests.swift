@@ -170,6 +170,7 @@ private struct PairedExpectation {
 
 @Test func pairedBootstrapMatchesSacrebleuExactlyForFloat32Scores() throws {
     let corpus = try PairedCorpus()
+    let floats = FixtureFloats("significance")
     let expectations = [
         PairedExpectation(
             seed: 12345, baselineScore: 58.49411764705882, baselineMean: 58.45425796508789,
@@ -184,12 +185,14 @@ private struct PairedExpectation {
         let (base, sys) = Significance.pairedBootstrap(
             baseline: corpus.unigram(corpus.baseline), system: corpus.unigram(corpus.system),
             seed: e.seed, resamplePrecision: .float32, resampleScore: unigramScore32, score: unigramScore)
-        check(e, base, sys, "unigram seed \(e.seed)")
+        check(e, base, sys, "unigram seed \(e.seed)", floats)
     }
+    floats.report("paired bootstrap, float32 scores")
 }
 
 @Test func pairedBootstrapMatchesSacrebleuForFloat64ScoresOfFractionalStatistics() throws {
     let corpus = try PairedCorpus()
+    let floats = FixtureFloats("significance")
     let expectations = [
         PairedExpectation(
             seed: 12345, baselineScore: 58.49411764705879, baselineMean: 58.09835801235515,
@@ -204,51 +207,55 @@ private struct PairedExpectation {
         let (base, sys) = Significance.pairedBootstrap(
             baseline: corpus.fractional(corpus.baseline), system: corpus.fractional(corpus.system),
             seed: e.seed, score: brevityFractionalScore)
-        check(e, base, sys, "brevity seed \(e.seed)")
+        check(e, base, sys, "brevity seed \(e.seed)", floats)
     }
+    floats.report("paired bootstrap, float64 scores")
 }
 
 private func check(
-    _ e: PairedExpectation, _ base: ConfidenceInterval, _ sys: PairedTestResult, _ name: String
+    _ e: PairedExpectation, _ base: ConfidenceInterval, _ sys: PairedTestResult, _ name: String, _ floats: FixtureFloats
 ) {
-    #expect(Fixtures.close(base.score, e.baselineScore), "\(name): baseline score \(base.score) vs \(e.baselineScore)")
-    #expect(Fixtures.close(base.mean, e.baselineMean), "\(name): baseline mean \(base.mean) vs \(e.baselineMean)")
-    #expect(Fixtures.close(base.halfWidth, e.baselineCI), "\(name): baseline ci \(base.halfWidth) vs \(e.baselineCI)")
-    #expect(Fixtures.close(sys.score, e.systemScore), "\(name): system score \(sys.score) vs \(e.systemScore)")
-    #expect(sys.pValue == e.pValue, "\(name): p \(sys.pValue) vs \(e.pValue)")
-    #expect(Fixtures.close(sys.mean ?? .nan, e.systemMean), "\(name): system mean \(String(describing: sys.mean)) vs \(e.systemMean)")
-    #expect(Fixtures.close(sys.ci ?? .nan, e.systemCI), "\(name): system ci \(String(describing: sys.ci)) vs \(e.systemCI)")
+    floats.exact(base.score, e.baselineScore, "\(name): baseline score \(base.score) vs \(e.baselineScore)")
+    floats.exact(base.mean, e.baselineMean, "\(name): baseline mean \(base.mean) vs \(e.baselineMean)")
+    floats.exact(base.halfWidth, e.baselineCI, "\(name): baseline ci \(base.halfWidth) vs \(e.baselineCI)")
+    floats.exact(sys.score, e.systemScore, "\(name): system score \(sys.score) vs \(e.systemScore)")
+    floats.exact(sys.pValue, e.pValue, "\(name): p")
+    floats.exact(sys.mean ?? .nan, e.systemMean, "\(name): system mean \(String(describing: sys.mean)) vs \(e.systemMean)")
+    floats.exact(sys.ci ?? .nan, e.systemCI, "\(name): system ci \(String(describing: sys.ci)) vs \(e.systemCI)")
     #expect(sys.isSignificant == (e.pValue < 0.05), "\(name): significance flag")
 }
 
 @Test func approximateRandomizationMatchesSacrebleuPValuesAndConfidence() throws {
     let corpus = try PairedCorpus()
+    let floats = FixtureFloats("significance")
     // PairedTest(..., test_type='ar', n_samples=10000, n_ar_confidence=1000), SACREBLEU_SEED=12345.
     let integral = Significance.approximateRandomization(
         baseline: corpus.integral(corpus.baseline), system: corpus.integral(corpus.system),
         trials: 10000, seed: 12345, confidenceResamples: 1000, score: brevityIntegralScore)
-    #expect(integral.pValue == 0.9324067593240676, "brevity AR: p \(integral.pValue)")
-    #expect(Fixtures.close(integral.score, 58.364140480591495), "brevity AR: score \(integral.score)")
-    #expect(Fixtures.close(integral.mean ?? .nan, 58.40814860367669), "brevity AR: mean \(String(describing: integral.mean))")
-    #expect(Fixtures.close(integral.ci ?? .nan, 3.27967549689944), "brevity AR: ci \(String(describing: integral.ci))")
+    floats.exact(integral.pValue, 0.9324067593240676, "brevity AR: p")
+    floats.exact(integral.score, 58.364140480591495, "brevity AR: score \(integral.score)")
+    floats.exact(integral.mean ?? .nan, 58.40814860367669, "brevity AR: mean \(String(describing: integral.mean))")
+    floats.exact(integral.ci ?? .nan, 3.27967549689944, "brevity AR: ci \(String(describing: integral.ci))")
 
     let unigram = Significance.approximateRandomization(
         baseline: corpus.unigram(corpus.baseline), system: corpus.unigram(corpus.system),
         trials: 10000, seed: 12345, confidenceResamples: 1000, resamplePrecision: .float32,
         resampleScore: unigramScore32, score: unigramScore)
-    #expect(unigram.pValue == 0.9343065693430657, "unigram AR: p \(unigram.pValue)")
-    #expect(Fixtures.close(unigram.mean ?? .nan, 58.480438232421875), "unigram AR: mean \(String(describing: unigram.mean))")
-    #expect(Fixtures.close(unigram.ci ?? .nan, 3.3296165466308594), "unigram AR: ci \(String(describing: unigram.ci))")
+    floats.exact(unigram.pValue, 0.9343065693430657, "unigram AR: p")
+    floats.exact(unigram.mean ?? .nan, 58.480438232421875, "unigram AR: mean \(String(describing: unigram.mean))")
+    floats.exact(unigram.ci ?? .nan, 3.3296165466308594, "unigram AR: ci \(String(describing: unigram.ci))")
 
     // The AR baseline interval is PairedTest's own `_bootstrap_resample` with a fresh generator.
     let baseline = Significance.bootstrapInterval(
         corpus.integral(corpus.baseline), resamples: 1000, seed: 12345, score: brevityIntegralScore)
-    #expect(Fixtures.close(baseline.mean, 58.09835577311554), "brevity AR baseline mean \(baseline.mean)")
-    #expect(Fixtures.close(baseline.halfWidth, 3.1158343201151233), "brevity AR baseline ci \(baseline.halfWidth)")
+    floats.exact(baseline.mean, 58.09835577311554, "brevity AR baseline mean \(baseline.mean)")
+    floats.exact(baseline.halfWidth, 3.1158343201151233, "brevity AR baseline ci \(baseline.halfWidth)")
+    floats.report("approximate randomization")
 }
 
 @Test func bootstrapIntervalBoundsMatchSacrebleuOrderStatistics() throws {
     let corpus = try PairedCorpus()
+    let floats = FixtureFloats("significance")
     // np.sort(scores)[n // 40] and [n - n // 40 - 1] of _bootstrap_resample(stats, metric, n).
     struct Case {
         let name: String
@@ -278,11 +285,12 @@ private func check(
         let ci = Significance.bootstrapInterval(
             c.stats, resamples: c.resamples, seed: 12345, resamplePrecision: c.precision,
             resampleScore: c.resample, score: c.score)
-        #expect(Fixtures.close(ci.lower, c.lower), "\(c.name): lower \(ci.lower) vs \(c.lower)")
-        #expect(Fixtures.close(ci.upper, c.upper), "\(c.name): upper \(ci.upper) vs \(c.upper)")
-        if let mean = c.mean { #expect(Fixtures.close(ci.mean, mean), "\(c.name): mean \(ci.mean) vs \(mean)") }
+        floats.exact(ci.lower, c.lower, "\(c.name): lower \(ci.lower) vs \(c.lower)")
+        floats.exact(ci.upper, c.upper, "\(c.name): upper \(ci.upper) vs \(c.upper)")
+        if let mean = c.mean { floats.exact(ci.mean, mean, "\(c.name): mean \(ci.mean) vs \(mean)") }
         #expect(ci.resamples == c.resamples && ci.confidence == 0.95, "\(c.name): metadata")
     }
+    floats.report("bootstrap interval bounds")
 }
 
 // MARK: - Properties

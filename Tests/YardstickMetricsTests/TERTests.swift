@@ -11,6 +11,7 @@ private func ter(_ metric: TER, _ hyp: String, _ refs: [String]) -> TERScore {
 struct TERTests {
     @Test func corpusTERMatchesSacrebleuOnEveryFixtureCase() throws {
         var checked = 0
+        let floats = FixtureFloats("TER")
         for set in try ChrfTerFixtures.sets() {
             let doc = try Fixtures.json("metrics/translation/\(set).expected.json") as! [String: Any]
             for c in (doc["corpus_ter"] as? [[String: Any]]) ?? [] {
@@ -22,9 +23,9 @@ struct TERTests {
                 let wantScore = try #require(Fixtures.double(c["score"]))
                 let wantEdits = try #require(Fixtures.double(c["num_edits"]))
                 let wantLength = try #require(Fixtures.double(c["ref_length"]))
-                #expect(Fixtures.close(got.score, wantScore), "\(name): score \(got.score) vs \(wantScore)")
-                #expect(got.numEdits == wantEdits, "\(name): num_edits \(got.numEdits) vs \(wantEdits)")
-                #expect(Fixtures.close(got.refLength, wantLength), "\(name): ref_length \(got.refLength) vs \(wantLength)")
+                floats.exact(got.score, wantScore, "\(name): score")
+                floats.exact(got.numEdits, wantEdits, "\(name): num_edits")
+                floats.exact(got.refLength, wantLength, "\(name): ref_length")
                 #expect(metric.signature(referenceCount: refs) == ChrfTerFixtures.signature(c["signature"]),
                         "\(name): signature \(metric.signature(referenceCount: refs))")
                 #expect(got.formatted() == c["formatted"] as! String, "\(name): formatted \(got.formatted())")
@@ -32,6 +33,7 @@ struct TERTests {
             }
         }
         #expect(checked == 4, "corpus TER cases checked: \(checked)")
+        floats.report("corpus")
     }
 
     @Test func terStatisticsDoNotDependOnThreadCount() throws {

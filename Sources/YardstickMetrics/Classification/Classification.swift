@@ -66,6 +66,22 @@ public struct Classification: SegmentMetric, BootstrapScoring {
             confusion: [])
     }
 
+    /// `totals` (a row or a sum of rows of this metric's layout) rewritten in the layout of `other`,
+    /// whose labels should be a subset of these: lets one system be scored over its own labels
+    /// (scikit-learn's label set for that system) while every system's rows share the wider
+    /// layout that paired resampling needs. Columns of labels missing here are 0.
+    public func totals(_ totals: [Double], in other: Classification) -> [Double] {
+        var out = [Double](repeating: 0, count: other.statisticsWidth)
+        out[0] = totals[0]
+        for (j, label) in other.labels.enumerated() {
+            guard let i = labelSet.index(of: label) else { continue }
+            out[1 + 3 * j] = totals[1 + 3 * i]
+            out[2 + 3 * j] = totals[2 + 3 * i]
+            out[3 + 3 * j] = totals[3 + 3 * i]
+        }
+        return out
+    }
+
     /// Accuracy.
     public func headline(_ score: ClassificationReport) -> Double { score.accuracy }
 

@@ -17,10 +17,11 @@ public struct ExactMatchScore: Sendable, Equatable {
 /// Exact match and SQuAD-style token F1 of free-text answers against one or more references.
 ///
 /// Each segment contributes `[1, exact match (0 or 1), token F1]`, both maxima over its
-/// references. Token F1 splits the normalised texts on whitespace and scores the common-token
-/// multiset: `P = common/|hyp|`, `R = common/|ref|`, `F1 = 2PR/(P+R)`; two empty token lists score
-/// 1 and one empty list 0 (SQuAD v2's rule). With ``Normalization/squad`` this is the SQuAD
-/// evaluation (up to the wider punctuation set described there).
+/// references. Token F1 is SQuAD v1.1's `f1_score`: the normalised texts are split on whitespace
+/// and the common-token multiset scored as `P = common/|hyp|`, `R = common/|ref|`,
+/// `F1 = 2PR/(P+R)`, and 0 whenever nothing is in common — also when both sides normalise to no
+/// tokens (SQuAD v2.0's script would give 1 there). With ``Normalization/squad`` exact match and F1
+/// equal the official SQuAD v1.1 evaluation script.
 public struct ExactMatch: SegmentMetric, BootstrapScoring {
     public typealias Score = ExactMatchScore
 
@@ -34,15 +35,21 @@ public struct ExactMatch: SegmentMetric, BootstrapScoring {
         public static let lowercase = Normalization(rawValue: 1 << 0)
         /// Collapse whitespace runs to one space and trim (`" ".join(s.split())`).
         public static let whitespace = Normalization(rawValue: 1 << 1)
-        /// Delete punctuation: every code point of a Unicode punctuation category (P*, Unicode 14)
-        /// and every ASCII character of Python's `string.punctuation`, which includes the symbols
-        /// `$ + < = > ^ ` | ~` that SQuAD strips too. SQuAD itself keeps non-ASCII punctuation.
+        /// Delete every character of Python's ASCII `string.punctuation`
+        /// (``!"#$%&'()*+,-./:;<=>?@[\]^_`{|}~``), as SQuAD does; non-ASCII punctuation such as
+        /// `« » „ “ ¿ …` stays.
         public static let punctuation = Normalization(rawValue: 1 << 2)
         /// Replace the whole words `a`, `an`, `the` by a space (case-sensitive, so usually
         /// combined with `lowercase`; words are runs of letters, digits and `_`, as regex `\w`).
         public static let articles = Normalization(rawValue: 1 << 3)
-        /// SQuAD's `normalize_answer`: all four.
+        /// Delete ASCII `string.punctuation` and also every code point of a Unicode punctuation
+        /// category (P*, Unicode 14), for answers in languages whose quotes and marks SQuAD's
+        /// ASCII set misses. Not SQuAD-compatible; includes ``punctuation``.
+        public static let unicodePunctuation = Normalization(rawValue: 1 << 4)
+        /// SQuAD v1.1's `normalize_answer`: lowercase, ASCII punctuation, articles, whitespace.
         public static let squad: Normalization = [.lowercase, .whitespace, .punctuation, .articles]
+        /// ``squad`` with ``unicodePunctuation`` instead of the ASCII set.
+        public static let squadUnicode: Normalization = [.lowercase, .whitespace, .unicodePunctuation, .articles]
     }
 
     public let normalization: Normalization
@@ -90,19 +97,33 @@ public struct ExactMatch: SegmentMetric, BootstrapScoring {
         "nrefs:\(referenceCount)|norm:\(normalizationName)|version:\(Yardstick.signatureVersion)"
     }
 
-    private var normalizationName: String {
-        if normalization == .squad { return "squad" }
-        let names: [(Normalization, String)] = [
-            (.lowercase, "lc"), (.punctuation, "punct"), (.articles, "articles"), (.whitespace, "ws"),
-        ]
-        let parts = names.filter { normalization.contains($0.0) }.map(\.1)
+    /// The normalisation as the signature and JSON name it: `squad-v1.1`, `squad-unicode`, or the
+    /// steps joined by `+` (`lc`, `punct-ascii` or `punct-unicode`, `articles`, `ws`), or `none`.
+    public var normalizationName: String {
+        if normalization == .squad { return "squad-v1.1" }
+        if normalization == .squadUnicode || normalization == Normalization.squadUnicode.union(.punctuation) {
+            return "squad-unicode"
+        }
+        var parts: [String] = []
+        if normalization.contains(.lowercase) { parts.append("lc") }
+        if normalization.contains(.unicodePunctuation) {
+            parts.append("punct-unicode")
+        } else if normalization.contains(.punctuation) {
+            parts.append("punct-ascii")
+        }
+        if normalization.contains(.articles) { parts.append("articles") }
+        if normalization.contains(.whitespace) { parts.append("ws") }
         return parts.isEmpty ? "none" : parts.joined(separator: "+")
     }
 
     func normalizedCodePoints(_ text: String) -> [UInt32] {
         var cps = PythonText.codePoints(text)
         if normalization.contains(.lowercase) { cps = PythonText.lower(cps) }
-        if normalization.contains(.punctuation) { cps.removeAll(where: Self.isPunctuation) }
+        if normalization.contains(.unicodePunctuation) {
+            cps.removeAll(where: Self.isUnicodePunctuation)
+        } else if normalization.contains(.punctuation) {
+            cps.removeAll(where: Self.isASCIIPunctuation)
+        }
         if normalization.contains(.articles) { cps = Self.removingArticles(cps) }
         if normalization.contains(.whitespace) {
             var out: [UInt32] = []
@@ -116,12 +137,14 @@ public struct ExactMatch: SegmentMetric, BootstrapScoring {
         return cps
     }
 
-    static func isPunctuation(_ v: UInt32) -> Bool {
-        if v < 0x80 {
-            // string.punctuation: !"#$%&'()*+,-./:;<=>?@[\]^_`{|}~
-            return (v >= 0x21 && v <= 0x2F) || (v >= 0x3A && v <= 0x40) || (v >= 0x5B && v <= 0x60)
-                || (v >= 0x7B && v <= 0x7E)
-        }
+    /// Python's `string.punctuation`: !"#$%&'()*+,-./:;<=>?@[\]^_`{|}~
+    static func isASCIIPunctuation(_ v: UInt32) -> Bool {
+        (v >= 0x21 && v <= 0x2F) || (v >= 0x3A && v <= 0x40) || (v >= 0x5B && v <= 0x60) || (v >= 0x7B && v <= 0x7E)
+    }
+
+    /// `string.punctuation` or a Unicode punctuation category (P*).
+    static func isUnicodePunctuation(_ v: UInt32) -> Bool {
+        if v < 0x80 { return isASCIIPunctuation(v) }
         guard let s = Unicode.Scalar(v), PythonText.isKnown(s) else { return false }
         switch s.properties.generalCategory {
         case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
@@ -187,10 +210,11 @@ private struct TokenBag {
         size = ranges.count
     }
 
-    /// SQuAD token F1 of these tokens against the tokens of `reference`.
+    /// SQuAD v1.1 `f1_score` of these tokens against the tokens of `reference` (0 without common
+    /// tokens, so also for two empty lists).
     func f1(against reference: [UInt32]) -> Double {
         let ranges = PythonText.splitRanges(reference)
-        if size == 0 || ranges.isEmpty { return size == ranges.count ? 1 : 0 }
+        if size == 0 || ranges.isEmpty { return 0 }
         var remaining = counts
         var common = 0
         for r in ranges {

@@ -76,7 +76,8 @@ public struct SegmentStatistics: Sendable {
 
 /// Options for how statistics are computed.
 public struct ScoringOptions: Sendable {
-    /// Worker threads; `nil` means all cores. Results are identical at any thread count.
+    /// Worker threads; `nil` means `YARDSTICK_THREADS` from the environment if set, else all cores, so a
+    /// shared machine can cap every caller at once. Results are identical at any thread count.
     public var threads: Int?
     /// Below this many segments everything runs on the calling thread.
     public var parallelThreshold: Int
@@ -164,20 +165,6 @@ extension SegmentMetric {
         segmentStatistics(hypothesis: hypothesis, references: references, into: &row)
         return score(totals: row)
     }
-}
-
-/// Runs `body(i)` for `i` in `0..<n` on `threads` threads and collects the results by index.
-public func parallelMap<T: Sendable>(_ n: Int, threads: Int, _ body: @Sendable (Int) -> T) -> [T] {
-    if threads <= 1 || n < 2 { return (0..<n).map(body) }
-    var results = [T?](repeating: nil, count: n)
-    results.withUnsafeMutableBufferPointer { buf in
-        let out = UnsafeSendableBuffer(buf)
-        let chunks = min(n, threads * 8)
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            for i in (n * c / chunks)..<(n * (c + 1) / chunks) { out.base[i] = body(i) }
-        }
-    }
-    return results.map { $0! }
 }
 
 /// A buffer handed to worker threads that write disjoint index ranges.

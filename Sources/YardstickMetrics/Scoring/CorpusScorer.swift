@@ -111,6 +111,27 @@ public struct SystemScore: Sendable {
     public var confidenceLevel: Double?
 }
 
+/// How one system's own score comes from rows in the layout all systems share: accuracy reports each
+/// system over its own labels while the rows use the union of every system's labels.
+struct SystemView<M: SegmentMetric> {
+    /// Scores this system's rows after ``project``.
+    var metric: M
+    /// Shared-layout totals (or a row) → ``metric``'s layout.
+    var project: @Sendable ([Double]) -> [Double]
+    /// Headline numbers on ``metric``'s layout.
+    var headlines: [(String, Significance.Scorer)]
+    /// `project` is the identity and `metric` the shared one (its own resample arithmetic applies).
+    var isIdentity = false
+
+    func score(_ shared: [Double]) -> M.Score { metric.score(totals: project(shared)) }
+
+    /// ``headlines`` applied to shared-layout totals.
+    var sharedLayoutHeadlines: [(String, Significance.Scorer)] {
+        if isIdentity { return headlines }
+        return headlines.map { key, headline in (key, { [project] in headline(project($0)) }) }
+    }
+}
+
 /// Scores one or more systems against shared references and adds confidence intervals and paired tests.
 public enum CorpusScorer {
     /// Scores systems from statistics computed earlier (the first is the baseline), through the same code path
@@ -197,21 +218,35 @@ public enum CorpusScorer {
             }
             return outcome
         case .accuracy:
-            let labels = c.classificationLabels ?? Array(Set(references.map { $0[0] } + systems.flatMap(\.hypotheses))).sorted {
-                $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars)
-            }
-            let classification = Classification(labels: labels)
-            return run(classification, name: "accuracy", options: StoredMetricOptions(metric: .accuracy, configuration: c, labels: classification.labels), systems: systems, references: references.map { [$0[0]] }, c: c,
+            let truth = references.map { $0[0] }
+            // One column layout over every system's labels, so that paired resampling compares the same
+            // rows; the paired macro-F1 test therefore averages over that common label set. Statistics read
+            // back from the store bring their layout with them.
+            let common = c.classificationLabels.map { Classification(labels: $0) }
+                ?? Classification(labels: truth + systems.flatMap(\.hypotheses))
+            // Each system is reported over its own labels (truth ∪ its predictions), as scikit-learn's
+            // classification_report(y_true, y_pred) for that system alone; its bootstrap interval of
+            // macro-F1 keeps that label set fixed in every resample, so it is the interval of that number.
+            let own = systems.map { Classification(labels: truth + $0.hypotheses) }
+            return run(common, name: "accuracy",
+                       options: StoredMetricOptions(metric: .accuracy, configuration: c, labels: common.labels),
+                       systems: systems, references: references.map { [$0[0]] }, c: c,
                        fields: { r in classificationFields(r) },
                        human: { r in
                            "accuracy = \(fmt(r.accuracy * 100)) (\(r.correct)/\(r.total))  macro F1 = \(fmt(r.macro.f1 * 100))  weighted F1 = \(fmt(r.weighted.f1 * 100))"
                        },
-                       headlines: [("accuracy", { classification.score(totals: $0).accuracy }),
-                                   ("macro_f1", { classification.score(totals: $0).macro.f1 })],
+                       headlines: [("accuracy", { common.score(totals: $0).accuracy }),
+                                   ("macro_f1", { common.macroF1(totals: $0) })],
+                       systemView: { s in
+                           let metric = own[s]
+                           return SystemView(metric: metric, project: { common.totals($0, in: metric) },
+                                             headlines: [("accuracy", { metric.score(totals: $0).accuracy }),
+                                                         ("macro_f1", { metric.macroF1(totals: $0) })])
+                       },
                        finish: { system, fields in
                            guard c.precomputedStatistics == nil else { return fields }
                            // The confusion matrix is not a sum of per-segment statistics; it comes from the full report.
-                           let full = ClassificationReport.evaluate(truth: references.map { $0[0] }, predicted: system.hypotheses)
+                           let full = ClassificationReport.evaluate(truth: truth, predicted: system.hypotheses)
                            return fields + [("confusion", .object([
                                ("labels", .array(full.labels.map { .string($0) })),
                                ("matrix", .array(full.confusion.map { .array($0.map { .int($0) }) })),
@@ -219,8 +254,12 @@ public enum CorpusScorer {
                        })
         case .exactMatch:
             let em = ExactMatch(normalization: c.normalization)
-            return run(em, name: "exact-match", options: StoredMetricOptions(metric: .exactMatch, configuration: c), systems: systems, references: references, c: c,
-                       fields: { s in [("exact_match", .double(s.exactMatch)), ("f1", .double(s.f1)), ("n", .int(s.count))] },
+            return run(em, name: "exact-match", options: StoredMetricOptions(metric: .exactMatch, configuration: c),
+                       systems: systems, references: references, c: c,
+                       fields: { s in
+                           [("exact_match", .double(s.exactMatch)), ("f1", .double(s.f1)), ("n", .int(s.count)),
+                            ("normalization", .string(em.normalizationName))]
+                       },
                        human: { s in "exact match = \(fmt(s.exactMatch * 100))  token F1 = \(fmt(s.f1 * 100))  (n = \(s.count))" },
                        headlines: [("exact_match", { em.score(totals: $0).exactMatch }), ("f1", { em.score(totals: $0).f1 })])
         }
@@ -263,12 +302,20 @@ public enum CorpusScorer {
         headlines: [(String, Significance.Scorer)],
         storedName: String? = nil,
         sentenceHeadlines: [(String, Significance.Scorer)]? = nil,
+        systemView: ((Int) -> SystemView<M>)? = nil,
         finish: (SystemInput, [(String, JSONValue)]) -> [(String, JSONValue)] = { $1 }
     ) -> ScoreOutcome {
         let nrefs = references.first?.count ?? 0
         let signature = metric.signature(referenceCount: nrefs)
         let stats = c.precomputedStatistics
             ?? systems.map { metric.statistics(hypotheses: $0.hypotheses, references: references, options: c.scoringOptions) }
+        // Statistics read back from the store have no texts to take a system's own view from: they are scored in
+        // their stored layout.
+        let views = systems.indices.map { s in
+            (c.precomputedStatistics == nil ? systemView?(s) : nil)
+                ?? SystemView(metric: metric, project: { $0 }, headlines: headlines, isIdentity: true)
+        }
+        let signatures = views.map { $0.metric.signature(referenceCount: nrefs) }
 
         if c.sentence {
             var rows: [JSONValue] = []
@@ -277,8 +324,8 @@ public enum CorpusScorer {
                     var row: [(String, JSONValue)] = []
                     if systems.count > 1 { row.append(("system", .string(system.name))) }
                     row.append(("index", .int(i)))
-                    row += fields(metric.score(totals: stats[s].row(i)))
-                    row.append(("signature", .string(signature)))
+                    row += fields(views[s].score(stats[s].row(i)))
+                    row.append(("signature", .string(signatures[s])))
                     rows.append(.object(row))
                 }
             }
@@ -290,15 +337,16 @@ public enum CorpusScorer {
         var text: [String] = []
         let baselineStats = stats[0]
         for (s, system) in systems.enumerated() {
+            let view = views[s]
             let totals = stats[s].totals()
-            let result = metric.score(totals: totals)
+            let result = view.score(totals)
             var object = fields(result)
-            object.append(("signature", .string(signature)))
+            object.append(("signature", .string(signatures[s])))
             if c.confidence && stats[s].count > 0 {
                 var intervals: [(String, JSONValue)] = []
-                for (key, headline) in headlines {
+                for (key, headline) in view.sharedLayoutHeadlines {
                     // A single headline is the metric's own, scored with its sacrebleu resample arithmetic.
-                    let ci = headlines.count == 1
+                    let ci = view.headlines.count == 1 && view.isIdentity
                         ? Significance.bootstrapInterval(metric: metric, statistics: stats[s], resamples: c.resamples,
                                                          confidence: c.confidenceLevel, seed: c.seed, options: c.scoringOptions)
                         : Significance.bootstrapInterval(stats[s], resamples: c.resamples, confidence: c.confidenceLevel,
@@ -344,10 +392,11 @@ public enum CorpusScorer {
             object = finish(system, object)
             let jsonObject = JSONValue.object(object)
             systemObjects.append(jsonObject)
-            systemScores.append(systemScore(system: system, signature: signature, options: options, stats: stats[s], totals: totals,
-                                            paired: pairedResults, confidenceLevel: c.confidenceLevel,
-                                            headlines: headlines,
-                                            storedName: storedName, sentenceHeadlines: sentenceHeadlines ?? headlines,
+            systemScores.append(systemScore(system: system, signature: signatures[s], options: options, stats: stats[s],
+                                            totals: totals, paired: pairedResults, confidenceLevel: c.confidenceLevel,
+                                            headlines: view.sharedLayoutHeadlines, storedTotals: view.project(totals),
+                                            storedName: storedName,
+                                            sentenceHeadlines: sentenceHeadlines ?? view.sharedLayoutHeadlines,
                                             json: jsonObject, collectSegments: c.collectSegmentScores))
 
             var line = human(result)
@@ -372,7 +421,11 @@ public enum CorpusScorer {
                 }
             }
         }
-        text.append("signature: \(signature)")
+        if Set(signatures).count <= 1 {
+            text.append("signature: \(signatures.first ?? signature)")
+        } else {
+            for (system, systemSignature) in zip(systems, signatures) { text.append("signature (\(system.name)): \(systemSignature)") }
+        }
         let json: JSONValue
         if systems.count == 1 {
             json = systemObjects[0]
@@ -391,7 +444,7 @@ public enum CorpusScorer {
     private static func systemScore(
         system: SystemInput, signature: String, options: StoredMetricOptions, stats: SegmentStatistics, totals: [Double],
         paired: [(String, PairedTestResult)], confidenceLevel: Double,
-        headlines: [(String, Significance.Scorer)],
+        headlines: [(String, Significance.Scorer)], storedTotals: [Double],
         storedName: String?, sentenceHeadlines: [(String, Significance.Scorer)], json: JSONValue, collectSegments: Bool
     ) -> SystemScore {
         let names = headlines.map { key, _ in key == "score" ? (storedName ?? key) : key }
@@ -412,7 +465,7 @@ public enum CorpusScorer {
                 segments[name] = (0..<stats.count).map { headline(stats.row($0)) }
             }
         }
-        return SystemScore(system: system.name, signature: signature, headlines: scores, totals: totals,
+        return SystemScore(system: system.name, signature: signature, headlines: scores, totals: storedTotals,
                            segmentCount: stats.count, details: json, segmentScores: segments, statistics: stats,
                            options: options,
                            paired: paired.map { key, result in (key == "score" ? (storedName ?? key) : key, result) },
