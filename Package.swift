@@ -11,7 +11,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         .systemLibrary(
@@ -22,11 +21,7 @@ let package = Package(
         .target(name: "YardstickMetrics"),
         .target(
             name: "YardstickStore",
-            dependencies: [
-                "CSQLite",
-                "YardstickMetrics",
-                .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            dependencies: ["CSQLite", "YardstickMetrics"]
         ),
         .executableTarget(
             name: "yardstick",

@@ -1,5 +1,5 @@
-import Crypto
 import Foundation
+import YardstickMetrics
 
 /// A store-level failure with a message meant for the command line.
 public enum StoreError: Error, Equatable, CustomStringConvertible {
@@ -324,16 +324,7 @@ public struct ImportSource: Sendable, Equatable {
     }
 
     /// Lowercase hex SHA-256 of `data`.
-    public static func sha256Hex(_ data: Data) -> String {
-        let hexDigits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        for byte in SHA256.hash(data: data) {
-            out.append(hexDigits[Int(byte >> 4)])
-            out.append(hexDigits[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    public static func sha256Hex(_ data: Data) -> String { SHA256.hex(data) }
 }
 
 /// What `Store.importRun` did.
