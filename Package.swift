@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "YardstickMetrics", targets: ["YardstickMetrics"]),
+        .library(name: "YardstickLogs", targets: ["YardstickLogs"]),
         .library(name: "YardstickStore", targets: ["YardstickStore"]),
         .executable(name: "yardstick", targets: ["yardstick"]),
     ],
@@ -19,9 +20,11 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         .target(name: "YardstickMetrics"),
+        // Training-log parsers: Foundation only, so curve tools can read logs without linking SQLite.
+        .target(name: "YardstickLogs"),
         .target(
             name: "YardstickStore",
-            dependencies: ["CSQLite", "YardstickMetrics"]
+            dependencies: ["CSQLite", "YardstickMetrics", "YardstickLogs"]
         ),
         .executableTarget(
             name: "yardstick",
@@ -33,6 +36,7 @@ let package = Package(
         ),
         .target(name: "YardstickTestSupport", path: "Tests/YardstickTestSupport"),
         .testTarget(name: "YardstickMetricsTests", dependencies: ["YardstickMetrics", "YardstickTestSupport"]),
+        .testTarget(name: "YardstickLogsTests", dependencies: ["YardstickLogs", "YardstickTestSupport"]),
         .testTarget(name: "YardstickStoreTests", dependencies: ["YardstickStore", "YardstickTestSupport"]),
         .testTarget(name: "YardstickCLITests", dependencies: ["YardstickStore", "YardstickTestSupport"]),
     ],

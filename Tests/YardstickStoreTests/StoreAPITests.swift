@@ -228,7 +228,7 @@ import Testing
         try store.logMetrics(run: doomed.id, (0..<100).map { MetricPoint(key: "loss", step: Int64($0), value: 1) })
         let evaluationID = try store.addEvaluation(run: doomed.id, Evaluation(metric: "bleu", score: 1, dataset: DatasetReference(path: "t", role: .test)))
         try store.addExamples(evaluation: evaluationID, [EvaluationExample(exampleID: "1")])
-        _ = try store.importRun(ImportedRun(metrics: [MetricPoint(key: "loss", step: 500, value: 0)]),
+        _ = try store.importRun(TrainingLog(metrics: [MetricPoint(key: "loss", step: 500, value: 0)]),
                                 source: ImportSource(path: "f.csv", format: .csv, contents: Data("x".utf8)), experiment: "e", target: doomed.id)
         try store.deleteRun(doomed.id)
         var after = try store.tableCounts()

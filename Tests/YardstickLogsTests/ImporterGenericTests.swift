@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import YardstickStore
+import YardstickLogs
 import YardstickTestSupport
 
 /// Generic CSV / JSON Lines curves and `parseMetricRows` (the bulk input of `yardstick log metrics`).
