@@ -131,6 +131,19 @@ public struct TrainingLog: Sendable, Equatable {
     /// The value of a parameter, if present.
     public func param(_ key: String) -> ParamValue? { params.first { $0.key == key }?.value }
 
+    /// The points of one metric in step order (logging order within a step), whether or not `metrics` is sorted,
+    /// so a hand-built log reads like a parsed one.
+    public func series(_ key: String) -> [MetricPoint] {
+        var points = metrics.filter { $0.key == key }
+        if zip(points, points.dropFirst()).contains(where: { $0.step > $1.step }) {
+            points = points.enumerated().sorted { ($0.element.step, $0.offset) < ($1.element.step, $1.offset) }.map(\.element)
+        }
+        return points
+    }
+
+    /// The metric keys that have points, sorted and without repeats.
+    public var keys: [String] { Set(metrics.map(\.key)).sorted() }
+
     public static func == (a: TrainingLog, b: TrainingLog) -> Bool {
         a.suggestedName == b.suggestedName && a.provider == b.provider && a.jobID == b.jobID
             && a.baseModel == b.baseModel && a.fineTunedModel == b.fineTunedModel && a.status == b.status
