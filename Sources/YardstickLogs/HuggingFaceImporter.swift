@@ -30,7 +30,7 @@ enum HuggingFaceImporter {
             guard let step = entry["step"]?.int64 else { continue }
             let epoch = entry["epoch"]?.double
             for (key, value) in entry.entries where key != "step" && key != "epoch" {
-                guard let v = value.double else { continue }
+                guard let v = value.measurement else { continue }
                 let name = key == "loss" ? MetricKey.trainLoss : key
                 points.append(MetricPoint(key: name, step: step, epoch: epoch, value: v))
                 if name == MetricKey.learningRate, !v.isNaN {

@@ -45,10 +45,11 @@ public enum Importers {
     /// objects {"step": 10, "train_loss": 0.5, …}. Errors name the line.
     ///
     /// Also accepts wide CSV (one column per metric). The step column may be `step`, `global_step`, `iteration` or
-    /// `iter`; `timestamp` is accepted for `wall_time` (unix seconds). Empty and NaN-text CSV cells and JSON `null`
-    /// are missing values (no point). Metric names are kept as written (the generic importer, unlike this, maps
-    /// common spellings such as `loss` and `val_loss` to the canonical keys). Points come back in file order,
-    /// unsorted and not deduplicated.
+    /// `iter`; `timestamp` is accepted for `wall_time` (unix seconds). Empty, `NA`, `N/A` and `null` cells and JSON
+    /// `null` are missing values (no point); NaN and infinity (`nan`, `-inf`, `Infinity`, the JSON `NaN` literal, …)
+    /// are values, so a diverged loss stays on the curve. Metric names are kept as written (the generic importer,
+    /// unlike this, maps common spellings such as `loss` and `val_loss` to the canonical keys). Points come back in
+    /// file order, unsorted and not deduplicated.
     public static func parseMetricRows(data: Data, path: String) throws -> [MetricPoint] {
         try withBytes(data) { try MetricRows.parse($0, file: path, keyFor: { $0 }) }
     }

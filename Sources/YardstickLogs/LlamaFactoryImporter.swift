@@ -18,7 +18,7 @@ enum LlamaFactoryImporter {
             if let total = entry["total_steps"]?.int64 { totalSteps = total }
             let epoch = entry["epoch"]?.double
             for (key, value) in entry.entries where !bookkeeping.contains(key) {
-                guard let v = value.double else { continue }
+                guard let v = value.measurement else { continue }
                 let name: String
                 switch key {
                 case "loss": name = MetricKey.trainLoss

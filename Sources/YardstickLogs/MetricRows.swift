@@ -118,11 +118,12 @@ enum MetricRows {
             return step
         }
 
-        /// An optional numeric coordinate (epoch, wall time); missing text is nil.
+        /// An optional numeric coordinate (epoch, wall time); missing text is nil, and so is NaN or infinity text,
+        /// which places nothing (unlike a metric value, where it is a measurement).
         private func optionalNumber(_ index: Int?, line: Int) throws -> Double? {
             guard let index, index < fields.count else { return nil }
             let c = cell(index)
-            if NumberParsing.isMissingText(c) { return nil }
+            if NumberParsing.isMissingText(c) || NumberParsing.nonFinite(c) != nil { return nil }
             guard let v = NumberParsing.double(c) else { throw numberError(index, line: line) }
             return v
         }
@@ -209,7 +210,8 @@ enum MetricRows {
     }
 
     /// JSON Lines: long objects `{"step", "key", "value", "epoch"?, "wall_time"?}` or wide objects
-    /// `{"step": 10, "train_loss": 0.5, …}`. A JSON `null` is a missing value; `NaN`/`Infinity` literals are kept.
+    /// `{"step": 10, "train_loss": 0.5, …}`. A JSON `null` (or a `"null"`/`"NA"`/`"N/A"`/empty string) is a missing
+    /// value; `NaN`/`Infinity` literals and NaN/infinity strings (`"nan"`, `"-inf"`, …) are kept as values.
     static func parseJSONLines(_ bytes: UnsafeBufferPointer<UInt8>, file: String,
                                keyFor: (String) -> String) throws -> [MetricPoint] {
         var points: [MetricPoint] = []
@@ -231,7 +233,7 @@ enum MetricRows {
                     }
                     step = s
                 } else if CoordinateName.epoch.contains(lower) || CoordinateName.wallTime.contains(lower) {
-                    if v.isNull { continue }
+                    if v.isMissing { continue }
                     guard let d = v.double else {
                         throw LogError(file: file, line: line.number, message: "field '\(name)': expected a number")
                     }
@@ -261,16 +263,16 @@ enum MetricRows {
                 guard let value else {
                     throw LogError(file: file, line: line.number, message: "long-form metric row without 'value'")
                 }
-                if value.isNull { continue }
-                guard let d = value.double else {
+                if value.isMissing { continue }
+                guard let d = value.measurement else {
                     throw LogError(file: file, line: line.number, message: "field 'value': expected a number")
                 }
                 points.append(MetricPoint(key: keyFor(key), step: step, epoch: epoch, value: d, wallTime: wall))
             } else {
                 if let value { metrics.append(("value", value)) }
                 for (name, v) in metrics {
-                    if v.isNull { continue }
-                    guard let d = v.double else {
+                    if v.isMissing { continue }
+                    guard let d = v.measurement else {
                         throw LogError(file: file, line: line.number, message: "field '\(name)': expected a number")
                     }
                     points.append(MetricPoint(key: keyFor(name), step: step, epoch: epoch, value: d, wallTime: wall))

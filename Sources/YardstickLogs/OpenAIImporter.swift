@@ -110,7 +110,7 @@ enum OpenAIImporter {
                     if let t = value.int64 { totalSteps = t }
                     continue
                 }
-                guard let v = value.double else { continue }
+                guard let v = value.measurement else { continue }
                 points.append(MetricPoint(key: MetricKey.canonicalOpenAI(key), step: step, value: v, wallTime: wall))
             }
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import YardstickStore
+import YardstickTestSupport
 
 @Suite struct StoreImportRunTests {
     func jobObject(status: String = "succeeded", model: String? = "ft:gpt-4o-mini:acme::abc") -> TrainingLog {
@@ -133,5 +134,21 @@ import Testing
             try store.importRun(TrainingLog(metrics: curve(1...3)), source: source("x.csv", "x", format: .csv), experiment: "e", target: "nope")
         }
         #expect(try store.tableCounts() == before)
+    }
+
+    @Test func importedNaNLossIsStoredAndReadBackAsNaN() throws {
+        let folder = try TemporaryFolder()
+        let store = try folder.store()
+        let result = try store.importFile(at: Fixtures.url("importers/diverging_loss.csv").path, run: "diverging")
+        guard case let .created(runID, _, points) = try #require(result.outcomes.first) else {
+            Issue.record("got \(result.outcomes)"); return
+        }
+        #expect(points == 8)
+        let loss = try store.history(run: runID, keys: ["train_loss"])
+        #expect(loss.map(\.step) == [10, 20, 30, 40])
+        #expect(loss[0].value == 2.31 && loss[1].value == 1.95 && loss[2].value.isNaN && loss[3].value.isNaN)
+        #expect(loss[2].epoch == 0.3)
+        #expect(try store.history(run: runID, keys: ["grad_norm"]).map(\.value) == [1.9, 3.7, .infinity])
+        #expect(try store.finalMetrics(run: runID)["train_loss"]?.isNaN == true, "the last loss is the NaN one")
     }
 }
