@@ -266,7 +266,7 @@ import Testing
         let lines = csv.split(separator: "\n").map(String.init)
         #expect(lines.count == 3)
         #expect(lines[0] == "id,experiment,name,status,created_at,started_at,ended_at,provider,job_id,base_model,fine_tuned_model,params.flag,params.lr,params.n,metrics.loss,tags.t")
-        #expect(lines[1] == "\(a.id),e,\"a, quoted \"\"name\"\"\",running,1970-01-01T00:00:01.000Z,,,,,,,,0.5,2,NaN,x")
+        #expect(lines[1] == "\(a.id),e,\"a, quoted \"\"name\"\"\",running,1970-01-01T00:00:01.000Z,,,,,,,,0.5,2,nan,x")
         #expect(lines[2] == "\(b.id),e,b,running,1970-01-01T00:00:02.000Z,,,,,,,false,,,,")
         let jsonl = try store.export(format: .jsonl).split(separator: "\n")
         #expect(jsonl.count == 3)
