@@ -6,12 +6,12 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "YardstickMetrics", targets: ["YardstickMetrics"]),
+        .library(name: "YardstickLogs", targets: ["YardstickLogs"]),
         .library(name: "YardstickStore", targets: ["YardstickStore"]),
         .executable(name: "yardstick", targets: ["yardstick"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         .systemLibrary(
@@ -20,13 +20,11 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         .target(name: "YardstickMetrics"),
+        // Training-log parsers: Foundation only, so curve tools can read logs without linking SQLite.
+        .target(name: "YardstickLogs"),
         .target(
             name: "YardstickStore",
-            dependencies: [
-                "CSQLite",
-                "YardstickMetrics",
-                .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            dependencies: ["CSQLite", "YardstickMetrics", "YardstickLogs"]
         ),
         .executableTarget(
             name: "yardstick",
@@ -38,6 +36,7 @@ let package = Package(
         ),
         .target(name: "YardstickTestSupport", path: "Tests/YardstickTestSupport"),
         .testTarget(name: "YardstickMetricsTests", dependencies: ["YardstickMetrics", "YardstickTestSupport"]),
+        .testTarget(name: "YardstickLogsTests", dependencies: ["YardstickLogs", "YardstickTestSupport"]),
         .testTarget(name: "YardstickStoreTests", dependencies: ["YardstickStore", "YardstickMetrics", "YardstickTestSupport"]),
         .testTarget(name: "YardstickCLITests", dependencies: ["YardstickStore", "YardstickTestSupport"]),
     ],

@@ -25,7 +25,7 @@ public struct DatasetContent: Sendable, Equatable {
         exampleCount = references.count
         self.path = path
         if let path, path != "-", let data = try? Data(contentsOf: URL(fileURLWithPath: path)) {
-            fileSHA256 = ImportSource.sha256Hex(data)
+            fileSHA256 = SHA256.hex(data)
             sizeBytes = Int64(data.count)
         }
     }
@@ -34,24 +34,27 @@ public struct DatasetContent: Sendable, Equatable {
     /// the reference count and each reference, every text length-prefixed (little-endian UInt64) so no two
     /// different datasets share a stream. `\r\n` inside texts counts as `\n`, so CRLF and LF copies agree.
     public static func fingerprint(inputs: [String?]?, references: [[String]]) -> String {
-        var stream = Data("yardstick-dataset-1\n".utf8)
-        func append(_ n: Int) { withUnsafeBytes(of: UInt64(n).littleEndian) { stream.append(contentsOf: $0) } }
+        var hasher = SHA256.Hasher()
+        func append(_ n: Int) { withUnsafeBytes(of: UInt64(n).littleEndian) { hasher.update($0) } }
         func append(_ text: String) {
-            let bytes = text.contains("\r\n") ? Data(text.replacingOccurrences(of: "\r\n", with: "\n").utf8) : Data(text.utf8)
-            append(bytes.count)
-            stream.append(bytes)
+            var utf8 = text.contains("\r\n") ? text.replacingOccurrences(of: "\r\n", with: "\n") : text
+            utf8.withUTF8 { bytes in
+                append(bytes.count)
+                hasher.update(UnsafeRawBufferPointer(bytes))
+            }
         }
+        hasher.update(Data("yardstick-dataset-1\n".utf8))
         for (i, refs) in references.enumerated() {
             if let input = inputs?[i] {
-                stream.append(1)
+                withUnsafeBytes(of: UInt8(1)) { hasher.update($0) }
                 append(input)
             } else {
-                stream.append(0)
+                withUnsafeBytes(of: UInt8(0)) { hasher.update($0) }
             }
             append(refs.count)
             for ref in refs { append(ref) }
         }
-        return ImportSource.sha256Hex(stream)
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 }
 

@@ -130,7 +130,7 @@ enum StoreMigrationV2 {
                 let settings = JSONValue.object([("source", .string("schema-v1")), ("evaluation", .int(Int(first[0].int64 ?? 0)))]).serialized()
                 try db.execute("""
                     INSERT INTO prediction_sets(run_pk, dataset_id, settings, settings_sha256, created_at) VALUES (?, ?, ?, ?, ?)
-                    """, [first[1], first[2], .text(settings), .text(ImportSource.sha256Hex(Data(settings.utf8))), first[10]])
+                    """, [first[1], first[2], .text(settings), .text(SHA256.hex(Data(settings.utf8))), first[10]])
                 predictionSet = .integer(db.lastInsertRowID)
                 for (position, e) in examples.enumerated() {
                     try db.execute("""

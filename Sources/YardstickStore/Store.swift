@@ -1,4 +1,7 @@
 import Foundation
+// Callers that `import YardstickStore` keep seeing the log types (TrainingLog, MetricPoint, Importers, …) the
+// store's API takes and returns.
+@_exported import YardstickLogs
 
 /// The experiment-tracking store: experiments, runs, params, tags, metric histories, evaluations,
 /// datasets and import provenance in one SQLite file.

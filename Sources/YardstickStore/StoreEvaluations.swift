@@ -135,7 +135,7 @@ extension Store {
     /// The prediction set of (run, dataset, settings), created when new. The caller holds the write transaction.
     func predictionSetID(run pk: Int64, dataset: Int64?, settings: JSONValue, createdAt: Date) throws -> Int64 {
         let text = settings.serialized()
-        let hash = ImportSource.sha256Hex(Data(text.utf8))
+        let hash = SHA256.hex(Data(text.utf8))
         let find = try statement("SELECT id FROM prediction_sets WHERE run_pk = ? AND dataset_id IS ? AND settings_sha256 = ?")
         defer { find.reset() }
         try find.bind(pk, at: 1)

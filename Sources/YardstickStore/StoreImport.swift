@@ -16,7 +16,7 @@ extension Store {
     /// provider, job id, times, notes), upserts params and tags, links datasets and adds metric points
     /// (identical points are skipped). The provenance row records path, format, hash, size and points.
     public func importRun(
-        _ imported: ImportedRun, source: ImportSource, experiment: String, runName: String? = nil, target: String? = nil
+        _ imported: TrainingLog, source: ImportSource, experiment: String, runName: String? = nil, target: String? = nil
     ) throws -> ImportOutcome {
         try importRuns([imported], source: source, experiment: experiment, runName: runName, target: target)[0]
     }
@@ -25,7 +25,7 @@ extension Store {
     /// each as ``importRun(_:source:experiment:runName:target:)`` describes. A file imported before gives one
     /// ``ImportOutcome/alreadyImported(runID:runName:)`` per run that holds it, and nothing changes.
     public func importRuns(
-        _ runs: [ImportedRun], source: ImportSource, experiment: String, runName: String? = nil, target: String? = nil
+        _ runs: [TrainingLog], source: ImportSource, experiment: String, runName: String? = nil, target: String? = nil
     ) throws -> [ImportOutcome] {
         guard !experiment.isEmpty else { throw StoreError.invalidArgument("experiment name must not be empty") }
         if let runName, runName.isEmpty { throw StoreError.invalidArgument("run name must not be empty") }
@@ -42,7 +42,7 @@ extension Store {
     }
 
     private func importOne(
-        _ imported: ImportedRun, source: ImportSource, experiment: String, runName: String?, target: String?
+        _ imported: TrainingLog, source: ImportSource, experiment: String, runName: String?, target: String?
     ) throws -> ImportOutcome {
             var pk: Int64
             var run: Run
@@ -103,7 +103,7 @@ extension Store {
         throw StoreError.ambiguousRun(reference: jobID, candidates: found.map { Store.describe($0.run) })
     }
 
-    private func newRunName(for imported: ImportedRun, source: ImportSource, experiment: String, explicit: String?) throws -> String {
+    private func newRunName(for imported: TrainingLog, source: ImportSource, experiment: String, explicit: String?) throws -> String {
         if let explicit { return explicit }
         let fileName = URL(fileURLWithPath: source.path).deletingPathExtension().lastPathComponent
         let base = [imported.suggestedName, imported.jobID, fileName, "import"]
@@ -122,7 +122,7 @@ extension Store {
         }
     }
 
-    private func updateAttributes(_ pk: Int64, from imported: ImportedRun) throws {
+    private func updateAttributes(_ pk: Int64, from imported: TrainingLog) throws {
         let updates: [(String, SQLValue)] = [
             ("status", imported.status.map { .text($0) } ?? .null),
             ("started_at", imported.startedAt.map { .text(StoreTime.format($0)) } ?? .null),
@@ -147,7 +147,7 @@ public struct FileImportResult: Sendable {
     /// One outcome per run the file holds.
     public var outcomes: [ImportOutcome]
     /// The parsed runs, for reporting what was read (params, points).
-    public var runs: [ImportedRun]
+    public var runs: [TrainingLog]
 }
 
 extension Store {
@@ -163,7 +163,7 @@ extension Store {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw ImportError(file: path, message: FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file")
+            throw LogError(file: path, message: FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file")
         }
         let detected = try format ?? Importers.detectFormat(data: data, path: path)
         let runs = try Importers.parse(data: data, path: path, format: detected)

@@ -1,5 +1,5 @@
-import Crypto
 import Foundation
+import YardstickMetrics
 
 /// A store-level failure with a message meant for the command line.
 public enum StoreError: Error, Equatable, CustomStringConvertible {
@@ -232,19 +232,7 @@ public struct ImportSource: Sendable, Equatable {
 
     /// Describes file contents already read, hashing them.
     public init(path: String, format: ImportFormat, contents: Data) {
-        self.init(path: path, format: format, sha256: ImportSource.sha256Hex(contents), sizeBytes: Int64(contents.count))
-    }
-
-    /// Lowercase hex SHA-256 of `data`.
-    public static func sha256Hex(_ data: Data) -> String {
-        let hexDigits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        for byte in SHA256.hash(data: data) {
-            out.append(hexDigits[Int(byte >> 4)])
-            out.append(hexDigits[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        self.init(path: path, format: format, sha256: SHA256.hex(contents), sizeBytes: Int64(contents.count))
     }
 }
 

@@ -188,9 +188,10 @@ extension Store {
         }
     }
 
-    /// A number for CSV: shortest round-trip form, `NaN`/`inf`/`-inf` when not finite.
+    /// A number for CSV: shortest round-trip form, `nan`/`inf`/`-inf` when not finite (text the log readers take
+    /// back as values, so a history written out and logged again keeps its NaN points).
     public static func csvNumber(_ d: Double) -> String {
-        if d.isNaN { return "NaN" }
+        if d.isNaN { return "nan" }
         if d.isInfinite { return d < 0 ? "-inf" : "inf" }
         return JSONValue.plainNumber(d)
     }

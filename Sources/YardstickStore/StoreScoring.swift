@@ -34,14 +34,6 @@ extension PredictionRecord {
     }
 }
 
-extension DatasetReference {
-    /// A dataset file described by its content hash and size (nil for standard input or an unreadable path).
-    public static func file(at path: String, role: Role) -> DatasetReference? {
-        guard path != "-", let data = try? Data(contentsOf: URL(fileURLWithPath: path)) else { return nil }
-        return DatasetReference(path: path, role: role, sha256: ImportSource.sha256Hex(data), sizeBytes: Int64(data.count))
-    }
-}
-
 extension Store {
     /// The run a reference names (id, prefix, name or job id), or a new run of that name in `experiment`.
     public func resolveOrCreateRun(_ reference: String, experiment: String) throws -> Run {

@@ -56,4 +56,32 @@ import YardstickTestSupport
         #expect(r.stderr.hasPrefix("error: \(Fixtures.url("importers/openai_results_bad_cell.csv").path):4: column 'train_accuracy'"), "\(r.stderr)")
         #expect(try store.listRuns().map { try store.pointCount(run: $0.run.id) } == before)
     }
+
+    @Test func importedNaNLossShowsAsNanInHistoryCSVAndNullInJSON() throws {
+        let r = try yardstick(["import", "--run", "diverging", Fixtures.url("importers/diverging_loss.csv").path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let history = try yardstick(["runs", "history", "diverging", "--csv"])
+        #expect(history.status == 0, "\(history.stderr)")
+        #expect(history.stdout == """
+            key,step,epoch,value,wall_time
+            eval_loss,10,0.1,2.4,
+            grad_norm,10,0.1,1.9,
+            grad_norm,20,0.2,3.7,
+            grad_norm,30,0.3,inf,
+            train_loss,10,0.1,2.31,
+            train_loss,20,0.2,1.95,
+            train_loss,30,0.3,nan,
+            train_loss,40,0.4,nan,
+
+            """)
+        let json = try #require(try CLIRunner.json(try yardstick(["runs", "history", "diverging", "train_loss", "--json"])) as? [String: Any])
+        let points = try #require(json["points"] as? [[String: Any]])
+        #expect(points.map { $0["step"] as? Int } == [10, 20, 30, 40])
+        #expect(points[2]["value"] is NSNull && points[3]["value"] is NSNull, "non-finite numbers are null in JSON")
+        // The CSV history logged into another run keeps its NaN points.
+        _ = try yardstick(["runs", "create", "--name", "copy"])
+        let logged = try CLIRunner.run(["log", "metrics", "copy", "--db", db], stdin: Data(history.stdout.utf8))
+        #expect(logged.status == 0, "\(logged.stderr)")
+        #expect(try yardstick(["runs", "history", "copy", "--csv"]).stdout == history.stdout)
+    }
 }

@@ -301,7 +301,7 @@ import Testing
             statistics: [StatisticsRecord(options: StoredMetricOptions(metric: .bleu, configuration: ScoreConfiguration()),
                                           signature: "s", statistics: SegmentStatistics(width: 1, values: [1]))],
             metrics: [MetricRecord(name: "bleu", score: 1, statisticsIndex: 0, exampleScores: [1])]))
-        _ = try store.importRun(ImportedRun(metrics: [MetricPoint(key: "loss", step: 500, value: 0)]),
+        _ = try store.importRun(TrainingLog(metrics: [MetricPoint(key: "loss", step: 500, value: 0)]),
                                 source: ImportSource(path: "f.csv", format: .csv, contents: Data("x".utf8)), experiment: "e", target: doomed.id)
         try store.deleteRun(doomed.id)
         var after = try store.tableCounts()
@@ -340,7 +340,7 @@ import Testing
         let lines = csv.split(separator: "\n").map(String.init)
         #expect(lines.count == 3)
         #expect(lines[0] == "id,experiment,name,status,created_at,started_at,ended_at,provider,job_id,base_model,fine_tuned_model,params.flag,params.lr,params.n,metrics.loss,tags.t")
-        #expect(lines[1] == "\(a.id),e,\"a, quoted \"\"name\"\"\",running,1970-01-01T00:00:01.000Z,,,,,,,,0.5,2,NaN,x")
+        #expect(lines[1] == "\(a.id),e,\"a, quoted \"\"name\"\"\",running,1970-01-01T00:00:01.000Z,,,,,,,,0.5,2,nan,x")
         #expect(lines[2] == "\(b.id),e,b,running,1970-01-01T00:00:02.000Z,,,,,,,false,,,,")
         let jsonl = try store.export(format: .jsonl).split(separator: "\n")
         #expect(jsonl.count == 3)

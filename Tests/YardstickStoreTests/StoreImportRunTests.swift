@@ -1,10 +1,11 @@
 import Foundation
 import Testing
 @testable import YardstickStore
+import YardstickTestSupport
 
 @Suite struct StoreImportRunTests {
-    func jobObject(status: String = "succeeded", model: String? = "ft:gpt-4o-mini:acme::abc") -> ImportedRun {
-        ImportedRun(
+    func jobObject(status: String = "succeeded", model: String? = "ft:gpt-4o-mini:acme::abc") -> TrainingLog {
+        TrainingLog(
             suggestedName: "ftjob-abc", provider: "openai", jobID: "ftjob-abc", baseModel: "gpt-4o-mini-2024-07-18",
             fineTunedModel: model, status: status, createdAt: Date(timeIntervalSince1970: 1_720_000_000),
             startedAt: Date(timeIntervalSince1970: 1_720_000_010), endedAt: Date(timeIntervalSince1970: 1_720_000_900),
@@ -68,7 +69,7 @@ import Testing
         let folder = try TemporaryFolder()
         let store = try folder.store()
         let created = try store.importRun(jobObject(status: "running", model: nil), source: source("job.json", "v1"), experiment: "e")
-        let events = ImportedRun(jobID: "ftjob-abc", metrics: curve(1...20))
+        let events = TrainingLog(jobID: "ftjob-abc", metrics: curve(1...20))
         let attached = try store.importRun(events, source: source("events.jsonl", "events", format: .openaiEvents), experiment: "e")
         #expect(attached == .extended(runID: created.runID, runName: "ftjob-abc", points: 20))
         // A refreshed job object updates the attributes it now knows.
@@ -84,9 +85,9 @@ import Testing
         let folder = try TemporaryFolder()
         let store = try folder.store()
         let run = try store.createRun(experiment: "e", name: "manual")
-        let first = try store.importRun(ImportedRun(metrics: curve(1...30)), source: source("a.csv", "a", format: .csv), experiment: "e", target: "manual")
+        let first = try store.importRun(TrainingLog(metrics: curve(1...30)), source: source("a.csv", "a", format: .csv), experiment: "e", target: "manual")
         #expect(first == .extended(runID: run.id, runName: "manual", points: 30))
-        let overlap = try store.importRun(ImportedRun(metrics: curve(20...40)), source: source("b.csv", "b", format: .csv), experiment: "e", target: String(run.id.prefix(6)))
+        let overlap = try store.importRun(TrainingLog(metrics: curve(20...40)), source: source("b.csv", "b", format: .csv), experiment: "e", target: String(run.id.prefix(6)))
         #expect(overlap == .extended(runID: run.id, runName: "manual", points: 10))
         #expect(try store.pointCount(run: run.id) == 40)
     }
@@ -94,11 +95,11 @@ import Testing
     @Test func derivedNamesAreMadeUniqueButExplicitNamesMustBeFree() throws {
         let folder = try TemporaryFolder()
         let store = try folder.store()
-        let trainerState = ImportedRun(suggestedName: "output", provider: "huggingface", metrics: curve(1...3, key: "loss"))
+        let trainerState = TrainingLog(suggestedName: "output", provider: "huggingface", metrics: curve(1...3, key: "loss"))
         let a = try store.importRun(trainerState, source: source("1/trainer_state.json", "1", format: .hfTrainerState), experiment: "hf")
         let b = try store.importRun(trainerState, source: source("2/trainer_state.json", "2", format: .hfTrainerState), experiment: "hf")
         #expect(a.runName == "output" && b.runName == "output-2")
-        let unnamed = try store.importRun(ImportedRun(), source: source("results.csv", "3", format: .csv), experiment: "hf")
+        let unnamed = try store.importRun(TrainingLog(), source: source("results.csv", "3", format: .csv), experiment: "hf")
         #expect(unnamed.runName == "results", "falls back to the file name")
         let counts = try store.tableCounts()
         #expect(throws: StoreError.runNameTaken(name: "output", experiment: "hf")) {
@@ -130,8 +131,24 @@ import Testing
         let store = try folder.store()
         let before = try store.tableCounts()
         #expect(throws: StoreError.runNotFound(reference: "nope", experiment: "e")) {
-            try store.importRun(ImportedRun(metrics: curve(1...3)), source: source("x.csv", "x", format: .csv), experiment: "e", target: "nope")
+            try store.importRun(TrainingLog(metrics: curve(1...3)), source: source("x.csv", "x", format: .csv), experiment: "e", target: "nope")
         }
         #expect(try store.tableCounts() == before)
+    }
+
+    @Test func importedNaNLossIsStoredAndReadBackAsNaN() throws {
+        let folder = try TemporaryFolder()
+        let store = try folder.store()
+        let result = try store.importFile(at: Fixtures.url("importers/diverging_loss.csv").path, run: "diverging")
+        guard case let .created(runID, _, points) = try #require(result.outcomes.first) else {
+            Issue.record("got \(result.outcomes)"); return
+        }
+        #expect(points == 8)
+        let loss = try store.history(run: runID, keys: ["train_loss"])
+        #expect(loss.map(\.step) == [10, 20, 30, 40])
+        #expect(loss[0].value == 2.31 && loss[1].value == 1.95 && loss[2].value.isNaN && loss[3].value.isNaN)
+        #expect(loss[2].epoch == 0.3)
+        #expect(try store.history(run: runID, keys: ["grad_norm"]).map(\.value) == [1.9, 3.7, .infinity])
+        #expect(try store.finalMetrics(run: runID)["train_loss"]?.isNaN == true, "the last loss is the NaN one")
     }
 }

@@ -30,7 +30,7 @@ struct CSVScanner {
 
     /// Reads the next row into `fields` and returns the line it starts on; nil at the end of the input.
     /// Line breaks are `\n`, `\r\n` or a lone `\r`; quoted fields may contain delimiters, breaks and `""`.
-    mutating func nextRow(into fields: inout [CSVField]) throws(ImportError) -> Int? {
+    mutating func nextRow(into fields: inout [CSVField]) throws(LogError) -> Int? {
         fields.removeAll(keepingCapacity: true)
         let count = bytes.count
         guard pos < count else { return nil }
@@ -56,13 +56,13 @@ struct CSVScanner {
                     pos += 1
                 }
                 guard closed else {
-                    throw ImportError(file: file, line: rowLine, message: "unterminated quoted field")
+                    throw LogError(file: file, line: rowLine, message: "unterminated quoted field")
                 }
                 fields.append(CSVField(start: start, end: pos, hasEscapedQuotes: escaped))
                 pos += 1
                 while pos < count, NumberParsing.isBlank(bytes[pos]) { pos += 1 }
                 if pos < count, bytes[pos] != UInt8(ascii: ","), bytes[pos] != 0x0A, bytes[pos] != 0x0D {
-                    throw ImportError(file: file, line: line, message: "unexpected text after a closing quote")
+                    throw LogError(file: file, line: line, message: "unexpected text after a closing quote")
                 }
             } else {
                 let start = pos

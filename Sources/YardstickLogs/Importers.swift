@@ -1,6 +1,6 @@
 import Foundation
 
-/// Pure parsers for fine-tuning logs: bytes in, ``ImportedRun`` values out, or an ``ImportError`` naming the file
+/// Pure parsers for fine-tuning logs: bytes in, ``TrainingLog`` values out, or a ``LogError`` naming the file
 /// and the 1-based line. Nothing here touches the store.
 ///
 /// Formats: OpenAI job objects and list responses, OpenAI event lists, OpenAI result CSVs (current, legacy, or
@@ -14,7 +14,7 @@ public enum Importers {
     /// `openai-events`; an object with `log_history` → `hf-trainer-state`; JSON Lines with `current_steps` →
     /// `llama-factory`; a CSV header with OpenAI result columns → `openai-results`; base64 text is decoded and
     /// detected again; CSV or JSON Lines with a step column → `csv`.
-    /// - Throws: ``ImportError`` for an empty file, malformed JSON (with its line), or an unrecognised format.
+    /// - Throws: ``LogError`` for an empty file, malformed JSON (with its line), or an unrecognised format.
     public static func detectFormat(data: Data, path: String) throws -> ImportFormat {
         try withBytes(data) { try sniff($0, file: path).format }
     }
@@ -23,9 +23,9 @@ public enum Importers {
     ///
     /// Every run's `metrics` are sorted by key then step without duplicates (a repeated step keeps its last value).
     /// A base64-encoded result file is decoded first; line numbers in its errors refer to the decoded text.
-    public static func parse(data: Data, path: String, format: ImportFormat? = nil) throws -> [ImportedRun] {
+    public static func parse(data: Data, path: String, format: ImportFormat? = nil) throws -> [TrainingLog] {
         try withBytes(data) { bytes in
-            guard !isBlankContent(bytes) else { throw ImportError(file: path, message: "empty file") }
+            guard !isBlankContent(bytes) else { throw LogError(file: path, message: "empty file") }
             guard let format else {
                 let sniffed = try sniff(bytes, file: path)
                 if let decoded = sniffed.decoded {
@@ -45,10 +45,11 @@ public enum Importers {
     /// objects {"step": 10, "train_loss": 0.5, …}. Errors name the line.
     ///
     /// Also accepts wide CSV (one column per metric). The step column may be `step`, `global_step`, `iteration` or
-    /// `iter`; `timestamp` is accepted for `wall_time` (unix seconds). Empty and NaN-text CSV cells and JSON `null`
-    /// are missing values (no point). Metric names are kept as written (the generic importer, unlike this, maps
-    /// common spellings such as `loss` and `val_loss` to the canonical keys). Points come back in file order,
-    /// unsorted and not deduplicated.
+    /// `iter`; `timestamp` is accepted for `wall_time` (unix seconds). Empty, `NA`, `N/A` and `null` cells and JSON
+    /// `null` are missing values (no point); NaN and infinity (`nan`, `-inf`, `Infinity`, the JSON `NaN` literal, …)
+    /// are values, so a diverged loss stays on the curve. Metric names are kept as written (the generic importer,
+    /// unlike this, maps common spellings such as `loss` and `val_loss` to the canonical keys). Points come back in
+    /// file order, unsorted and not deduplicated.
     public static func parseMetricRows(data: Data, path: String) throws -> [MetricPoint] {
         try withBytes(data) { try MetricRows.parse($0, file: path, keyFor: { $0 }) }
     }
@@ -63,8 +64,8 @@ public enum Importers {
         var decoded: Data?
     }
 
-    private static func unrecognised(_ file: String) -> ImportError {
-        ImportError(
+    private static func unrecognised(_ file: String) -> LogError {
+        LogError(
             file: file,
             message: "unrecognised format (expected an OpenAI fine-tuning job or event list, an OpenAI results CSV, "
                 + "a Hugging Face trainer_state.json, a LLaMA-Factory trainer_log.jsonl, "
@@ -72,7 +73,7 @@ public enum Importers {
     }
 
     private static func sniff(_ bytes: UnsafeBufferPointer<UInt8>, file: String, allowBase64: Bool = true) throws -> Sniffed {
-        guard let first = firstSignificantByte(bytes) else { throw ImportError(file: file, message: "empty file") }
+        guard let first = firstSignificantByte(bytes) else { throw LogError(file: file, message: "empty file") }
         if first == UInt8(ascii: "{") || first == UInt8(ascii: "[") {
             let document: LogJSON
             do {
@@ -114,7 +115,7 @@ public enum Importers {
             if kinds.contains(OpenAIImporter.jobObject) { return .openaiJob }
             if kinds.contains(OpenAIImporter.eventObject) { return .openaiEvents }
             if items.isEmpty {
-                throw ImportError(
+                throw LogError(
                     file: file,
                     message: "empty list response: cannot tell fine-tuning jobs from events; pass the format explicitly")
             }
@@ -156,7 +157,7 @@ public enum Importers {
 
     private static func parse(
         _ bytes: UnsafeBufferPointer<UInt8>, file: String, format: ImportFormat, json: LogJSON?
-    ) throws -> [ImportedRun] {
+    ) throws -> [TrainingLog] {
         switch format {
         case .openaiJob:
             return try OpenAIImporter.jobs(json ?? document(bytes, file: file), bytes: bytes, file: file)
@@ -169,12 +170,12 @@ public enum Importers {
         case .openaiResults:
             return [try OpenAIImporter.results(bytes, file: file)]
         case .csv:
-            return [ImportedRun(metrics: normalizedMetrics(try MetricRows.parse(bytes, file: file, keyFor: MetricKey.canonicalGeneric)))]
+            return [TrainingLog(metrics: normalizedMetrics(try MetricRows.parse(bytes, file: file, keyFor: MetricKey.canonicalGeneric)))]
         }
     }
 
     private static func document(_ bytes: UnsafeBufferPointer<UInt8>, file: String) throws -> LogJSON {
-        guard !isBlankContent(bytes) else { throw ImportError(file: file, message: "empty file") }
+        guard !isBlankContent(bytes) else { throw LogError(file: file, message: "empty file") }
         do {
             return try JSONParser.parse(bytes)
         } catch {

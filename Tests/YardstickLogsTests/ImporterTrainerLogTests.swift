@@ -1,11 +1,11 @@
 import Foundation
 import Testing
-import YardstickStore
+import YardstickLogs
 import YardstickTestSupport
 
 /// Hugging Face `trainer_state.json` and LLaMA-Factory `trainer_log.jsonl` cases the real logs do not cover.
 @Suite struct ImporterTrainerLogTests {
-    static func points(_ run: ImportedRun, _ key: String) -> [MetricPoint] { run.metrics.filter { $0.key == key } }
+    static func points(_ run: TrainingLog, _ key: String) -> [MetricPoint] { run.metrics.filter { $0.key == key } }
 
     @Test func trainerStateKeepsNaNAndInfinityLiteralsAsValues() throws {
         let data = try Fixtures.data("importers/hf_diverging_trainer_state.json")

@@ -7,7 +7,7 @@ enum MetricRows {
     /// importer maps common spellings to canonical keys, `yardstick log metrics` keeps the user's names.
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>, file: String,
                       keyFor: @escaping (String) -> String) throws -> [MetricPoint] {
-        guard let first = firstSignificantByte(bytes) else { throw ImportError(file: file, message: "empty file") }
+        guard let first = firstSignificantByte(bytes) else { throw LogError(file: file, message: "empty file") }
         if first == UInt8(ascii: "{") { return try parseJSONLines(bytes, file: file, keyFor: keyFor) }
         return try parseCSV(bytes, file: file, keyFor: keyFor, allowLongForm: true)
     }
@@ -29,7 +29,7 @@ enum MetricRows {
         while let line = try scanner.nextRow(into: &fields) {
             if !scanner.isBlank(fields) { headerLine = line; break }
         }
-        guard headerLine > 0 else { throw ImportError(file: file, message: "empty file") }
+        guard headerLine > 0 else { throw LogError(file: file, message: "empty file") }
         let names = fields.map { scanner.text($0).trimmingCharacters(in: .whitespaces) }
         let lowered = names.map(asciiLowercased)
         let longForm = allowLongForm && lowered.contains("key") && lowered.contains("value")
@@ -53,7 +53,7 @@ enum MetricRows {
                 seenValue = true
                 columns.append(.value)
             } else if longForm {
-                throw ImportError(
+                throw LogError(
                     file: file, line: headerLine,
                     message: "unexpected column '\(names[i])' in long-form metric rows (expected step,key,value[,epoch][,wall_time])")
             } else if names[i].isEmpty {
@@ -63,7 +63,7 @@ enum MetricRows {
             }
         }
         guard seenStep else {
-            throw ImportError(
+            throw LogError(
                 file: file, line: headerLine,
                 message: "no step column (expected one of step, global_step, iteration, iter)")
         }
@@ -95,22 +95,22 @@ enum MetricRows {
             NumberParsing.trimmed(scanner.slice(fields[i]))
         }
 
-        private func numberError(_ i: Int, line: Int, expected: String = "a number") -> ImportError {
+        private func numberError(_ i: Int, line: Int, expected: String = "a number") -> LogError {
             let text = scanner.text(fields[i]).trimmingCharacters(in: .whitespaces)
-            return ImportError(file: file, line: line, message: "column '\(names[i])': '\(text)' is not \(expected)")
+            return LogError(file: file, line: line, message: "column '\(names[i])': '\(text)' is not \(expected)")
         }
 
         /// Checks the row width and returns the row's step.
         private func stepOfRow(line: Int, stepIndex: Int) throws -> Int64 {
             if fields.count > columns.count {
                 for i in columns.count..<fields.count where !cell(i).isEmpty {
-                    throw ImportError(
+                    throw LogError(
                         file: file, line: line,
                         message: "row has \(fields.count) fields but the header has \(columns.count)")
                 }
             }
             guard stepIndex < fields.count, !cell(stepIndex).isEmpty else {
-                throw ImportError(file: file, line: line, message: "column '\(names[stepIndex])': missing step")
+                throw LogError(file: file, line: line, message: "column '\(names[stepIndex])': missing step")
             }
             guard let step = NumberParsing.step(cell(stepIndex)) else {
                 throw numberError(stepIndex, line: line, expected: "an integer step")
@@ -118,11 +118,12 @@ enum MetricRows {
             return step
         }
 
-        /// An optional numeric coordinate (epoch, wall time); missing text is nil.
+        /// An optional numeric coordinate (epoch, wall time); missing text is nil, and so is NaN or infinity text,
+        /// which places nothing (unlike a metric value, where it is a measurement).
         private func optionalNumber(_ index: Int?, line: Int) throws -> Double? {
             guard let index, index < fields.count else { return nil }
             let c = cell(index)
-            if NumberParsing.isMissingText(c) { return nil }
+            if NumberParsing.isMissingText(c) || NumberParsing.nonFinite(c) != nil { return nil }
             guard let v = NumberParsing.double(c) else { throw numberError(index, line: line) }
             return v
         }
@@ -160,7 +161,7 @@ enum MetricRows {
                 if scanner.isBlank(fields) { continue }
                 let step = try stepOfRow(line: line, stepIndex: stepIndex)
                 guard keyIndex < fields.count, !cell(keyIndex).isEmpty else {
-                    throw ImportError(file: file, line: line, message: "column '\(names[keyIndex])': missing key")
+                    throw LogError(file: file, line: line, message: "column '\(names[keyIndex])': missing key")
                 }
                 guard valueIndex < fields.count else { continue }
                 let c = cell(valueIndex)
@@ -209,7 +210,8 @@ enum MetricRows {
     }
 
     /// JSON Lines: long objects `{"step", "key", "value", "epoch"?, "wall_time"?}` or wide objects
-    /// `{"step": 10, "train_loss": 0.5, …}`. A JSON `null` is a missing value; `NaN`/`Infinity` literals are kept.
+    /// `{"step": 10, "train_loss": 0.5, …}`. A JSON `null` (or a `"null"`/`"NA"`/`"N/A"`/empty string) is a missing
+    /// value; `NaN`/`Infinity` literals and NaN/infinity strings (`"nan"`, `"-inf"`, …) are kept as values.
     static func parseJSONLines(_ bytes: UnsafeBufferPointer<UInt8>, file: String,
                                keyFor: (String) -> String) throws -> [MetricPoint] {
         var points: [MetricPoint] = []
@@ -227,19 +229,19 @@ enum MetricRows {
                 if stepName == nil, CoordinateName.step.contains(lower) {
                     stepName = name
                     guard let s = v.int64 else {
-                        throw ImportError(file: file, line: line.number, message: "field '\(name)': expected an integer step")
+                        throw LogError(file: file, line: line.number, message: "field '\(name)': expected an integer step")
                     }
                     step = s
                 } else if CoordinateName.epoch.contains(lower) || CoordinateName.wallTime.contains(lower) {
-                    if v.isNull { continue }
+                    if v.isMissing { continue }
                     guard let d = v.double else {
-                        throw ImportError(file: file, line: line.number, message: "field '\(name)': expected a number")
+                        throw LogError(file: file, line: line.number, message: "field '\(name)': expected a number")
                     }
                     if CoordinateName.epoch.contains(lower) { epoch = d } else { wall = d }
                 } else if lower == "key" {
                     key = v.string
                     guard let k = key, !k.isEmpty else {
-                        throw ImportError(file: file, line: line.number, message: "field '\(name)': expected a non-empty string")
+                        throw LogError(file: file, line: line.number, message: "field '\(name)': expected a non-empty string")
                     }
                 } else if lower == "value" {
                     value = v
@@ -248,30 +250,30 @@ enum MetricRows {
                 }
             }
             guard let step else {
-                throw ImportError(
+                throw LogError(
                     file: file, line: line.number,
                     message: "no step field (expected one of step, global_step, iteration, iter)")
             }
             if let key {
                 if let extra = metrics.first {
-                    throw ImportError(
+                    throw LogError(
                         file: file, line: line.number,
                         message: "unexpected field '\(extra.0)' in a long-form metric row (expected step, key, value, epoch, wall_time)")
                 }
                 guard let value else {
-                    throw ImportError(file: file, line: line.number, message: "long-form metric row without 'value'")
+                    throw LogError(file: file, line: line.number, message: "long-form metric row without 'value'")
                 }
-                if value.isNull { continue }
-                guard let d = value.double else {
-                    throw ImportError(file: file, line: line.number, message: "field 'value': expected a number")
+                if value.isMissing { continue }
+                guard let d = value.measurement else {
+                    throw LogError(file: file, line: line.number, message: "field 'value': expected a number")
                 }
                 points.append(MetricPoint(key: keyFor(key), step: step, epoch: epoch, value: d, wallTime: wall))
             } else {
                 if let value { metrics.append(("value", value)) }
                 for (name, v) in metrics {
-                    if v.isNull { continue }
-                    guard let d = v.double else {
-                        throw ImportError(file: file, line: line.number, message: "field '\(name)': expected a number")
+                    if v.isMissing { continue }
+                    guard let d = v.measurement else {
+                        throw LogError(file: file, line: line.number, message: "field '\(name)': expected a number")
                     }
                     points.append(MetricPoint(key: keyFor(name), step: step, epoch: epoch, value: d, wallTime: wall))
                 }
@@ -288,12 +290,12 @@ func jsonLineObject(_ bytes: UnsafeBufferPointer<UInt8>, _ line: TextLine, file:
     do {
         value = try JSONParser.parse(slice, baseOffset: line.start)
     } catch {
-        throw ImportError(
+        throw LogError(
             file: file, line: line.number,
             message: "malformed JSON at column \(error.offset - line.lineStart + 1): \(error.message)")
     }
     guard let object = value.object else {
-        throw ImportError(file: file, line: line.number, message: "expected a JSON object on each line")
+        throw LogError(file: file, line: line.number, message: "expected a JSON object on each line")
     }
     return object
 }

@@ -7,18 +7,18 @@ enum LlamaFactoryImporter {
         "current_steps", "total_steps", "epoch", "percentage", "elapsed_time", "remaining_time",
     ]
 
-    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, file: String) throws -> ImportedRun {
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, file: String) throws -> TrainingLog {
         var points: [MetricPoint] = []
         var totalSteps: Int64?
         for line in nonBlankLines(bytes) {
             let entry = try jsonLineObject(bytes, line, file: file)
             guard let step = entry["current_steps"]?.int64 else {
-                throw ImportError(file: file, line: line.number, message: "line has no integer current_steps")
+                throw LogError(file: file, line: line.number, message: "line has no integer current_steps")
             }
             if let total = entry["total_steps"]?.int64 { totalSteps = total }
             let epoch = entry["epoch"]?.double
             for (key, value) in entry.entries where !bookkeeping.contains(key) {
-                guard let v = value.double else { continue }
+                guard let v = value.measurement else { continue }
                 let name: String
                 switch key {
                 case "loss": name = MetricKey.trainLoss
@@ -31,7 +31,7 @@ enum LlamaFactoryImporter {
 
         // Resumed runs append lines again and may write them out of order: sort, keep each step's last line.
         let metrics = normalizedMetrics(points)
-        var run = ImportedRun(suggestedName: runFolderName(forPath: file, standardFileName: "trainer_log.jsonl"), provider: "llama-factory")
+        var run = TrainingLog(suggestedName: runFolderName(forPath: file, standardFileName: "trainer_log.jsonl"), provider: "llama-factory")
         run.addParam("max_steps", totalSteps.map { ParamValue.int($0) })
         let rates = metrics.filter { $0.key == MetricKey.learningRate && !$0.value.isNaN }.map(\.value)
         if let first = rates.first, let peak = rates.max() {

@@ -155,10 +155,10 @@ func withBytes<R>(_ data: Data, _ body: (UnsafeBufferPointer<UInt8>) throws -> R
     try data.withUnsafeBytes { raw in try body(raw.bindMemory(to: UInt8.self)) }
 }
 
-/// Converts a JSON syntax error into an `ImportError` naming the line and column.
-func importError(_ e: JSONSyntaxError, file: String, bytes: UnsafeBufferPointer<UInt8>) -> ImportError {
+/// Converts a JSON syntax error into an `LogError` naming the line and column.
+func importError(_ e: JSONSyntaxError, file: String, bytes: UnsafeBufferPointer<UInt8>) -> LogError {
     let p = LineIndex(bytes).position(of: e.offset)
-    return ImportError(file: file, line: p.line, message: "malformed JSON at column \(p.column): \(e.message)")
+    return LogError(file: file, line: p.line, message: "malformed JSON at column \(p.column): \(e.message)")
 }
 
 /// The 1-based line of a JSON object's opening brace.
@@ -267,7 +267,7 @@ func decodeBase64Content(_ bytes: UnsafeBufferPointer<UInt8>) -> Data? {
     return decoded
 }
 
-extension ImportedRun {
+extension TrainingLog {
     /// Appends a parameter unless one with that key is already present (the first source wins).
     mutating func addParam(_ key: String, _ value: ParamValue?) {
         guard let value, param(key) == nil else { return }

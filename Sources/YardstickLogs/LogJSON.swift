@@ -18,6 +18,25 @@ enum LogJSON: Sendable {
     /// The value as a `Double` when it is a number (including the Python literals `NaN` and `Infinity`).
     var double: Double? { if case let .number(n) = self { return n.double } else { return nil } }
 
+    /// A metric value: a number, including the `NaN`/`Infinity` literals and NaN/infinity written as a string
+    /// (`"nan"`, `"-Infinity"`, …), which loggers that cannot write the literals use. Nil for anything else.
+    var measurement: Double? {
+        switch self {
+        case let .number(n): return n.double
+        case let .string(s): return NumberParsing.nonFinite(s)
+        default: return nil
+        }
+    }
+
+    /// `null`, or a string that means "no value" (`""`, `"null"`, `"NA"`, `"N/A"`, …, as in CSV cells).
+    var isMissing: Bool {
+        switch self {
+        case .null: return true
+        case let .string(s): return NumberParsing.isMissingText(s)
+        default: return false
+        }
+    }
+
     /// The value as an integer when it is a whole number.
     var int64: Int64? {
         guard case let .number(n) = self else { return nil }

@@ -1,15 +1,15 @@
 import Foundation
 import Testing
-import YardstickStore
+import YardstickLogs
 import YardstickTestSupport
 
 /// Malformed input: every error names the file and, where there is one, the 1-based line.
 @Suite struct ImporterErrorTests {
-    static func error(_ body: () throws -> Any) -> ImportError? {
+    static func error(_ body: () throws -> Any) -> LogError? {
         do {
             _ = try body()
             return nil
-        } catch let e as ImportError {
+        } catch let e as LogError {
             return e
         } catch {
             return nil
@@ -56,7 +56,7 @@ import YardstickTestSupport
     @Test func nonNumericCellNamesTheFileLineAndColumn() throws {
         let data = try Fixtures.data("importers/openai_results_bad_cell.csv")
         let e = Self.error { try Importers.parse(data: data, path: "step_metrics.csv") }
-        #expect(e == ImportError(file: "step_metrics.csv", line: 4, message: "column 'train_accuracy': 'n/a?' is not a number"))
+        #expect(e == LogError(file: "step_metrics.csv", line: 4, message: "column 'train_accuracy': 'n/a?' is not a number"))
         #expect(e?.description == "step_metrics.csv:4: column 'train_accuracy': 'n/a?' is not a number")
     }
 
@@ -89,7 +89,7 @@ import YardstickTestSupport
         ]
         for c in cases {
             let e = Self.error { try Importers.parseMetricRows(data: Data(c.text.utf8), path: "rows") }
-            #expect(e == ImportError(file: "rows", line: c.line, message: c.message), "\(c.text.debugDescription): \(String(describing: e))")
+            #expect(e == LogError(file: "rows", line: c.line, message: c.message), "\(c.text.debugDescription): \(String(describing: e))")
         }
     }
 
@@ -110,7 +110,7 @@ import YardstickTestSupport
         let notJobs = Self.error { try Importers.parse(data: list, path: "events.json", format: .openaiJob) }
         #expect(notJobs?.message == "list item is not a fine_tuning.job object" && notJobs?.line == 4, "\(String(describing: notJobs))")
         let llama = Self.error { try Importers.parse(data: Data("{\"step\": 1}\n".utf8), path: "l.jsonl", format: .llamaFactory) }
-        #expect(llama == ImportError(file: "l.jsonl", line: 1, message: "line has no integer current_steps"))
+        #expect(llama == LogError(file: "l.jsonl", line: 1, message: "line has no integer current_steps"))
     }
 
     @Test func jsonSyntaxErrorsAreReportedNotGuessed() throws {

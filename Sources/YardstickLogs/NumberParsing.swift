@@ -24,7 +24,8 @@ enum NumberParsing {
     }
 
     /// Parses the whole buffer as a floating-point number, correctly rounded; nil when it is not one.
-    /// Accepts what Swift's `Double(String)` accepts (decimal, `inf`, `nan`, hex floats).
+    /// Accepts what Swift's `Double(String)` accepts (decimal, hex floats) and the NaN/infinity text of
+    /// ``nonFinite(_:)``.
     static func double(_ p: UnsafeBufferPointer<UInt8>) -> Double? {
         let n = p.count
         guard n > 0 else { return nil }
@@ -67,7 +68,7 @@ enum NumberParsing {
                 i += 1
             }
         }
-        guard sawDigit else { return slowDouble(p) }
+        guard sawDigit else { return nonFinite(p) ?? slowDouble(p) }
         if i < n, p[i] == UInt8(ascii: "e") || p[i] == UInt8(ascii: "E") {
             i += 1
             var expNegative = false
@@ -132,22 +133,50 @@ enum NumberParsing {
         return Int64(d)
     }
 
-    /// Cell texts that mean "no value" in CSV exports (pandas, numpy, R, spreadsheets), compared case-insensitively.
+    /// Cell texts that mean "no value", compared case-insensitively: empty, `NA`, `N/A`, `null`, and the `None` /
+    /// `#N/A` that Python f-strings and spreadsheets write. NaN text is not among them: a loss that went NaN is the
+    /// clearest sign of divergence and is kept as a value (see ``nonFinite(_:)``).
     static func isMissingText(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
         switch p.count {
         case 0: return true
         case 2: return lower(p[0]) == 0x6E && lower(p[1]) == 0x61  // na
-        case 3:
-            let a = lower(p[0]), b = lower(p[1]), c = lower(p[2])
-            return (a == 0x6E && b == 0x61 && c == 0x6E)  // nan
-                || (a == 0x6E && b == 0x2F && c == 0x61)  // n/a
+        case 3: return lower(p[0]) == 0x6E && p[1] == 0x2F && lower(p[2]) == 0x61  // n/a
         case 4:
             let s = (lower(p[0]), lower(p[1]), lower(p[2]), lower(p[3]))
-            if s == (0x6E, 0x75, 0x6C, 0x6C) || s == (0x6E, 0x6F, 0x6E, 0x65) { return true }  // null, none
-            if (s.0 == 0x2D || s.0 == 0x2B) && s.1 == 0x6E && s.2 == 0x61 && s.3 == 0x6E { return true }  // -nan, +nan
-            return s == (0x23, 0x6E, 0x2F, 0x61)  // #n/a
+            return s == (0x6E, 0x75, 0x6C, 0x6C) || s == (0x6E, 0x6F, 0x6E, 0x65)  // null, none
+                || s == (0x23, 0x6E, 0x2F, 0x61)  // #n/a
         default: return false
         }
+    }
+
+    /// NaN and infinity written as text, compared case-insensitively with an optional sign: `nan`, `inf`,
+    /// `infinity` (so `NaN`, `-nan`, `Inf`, `-Infinity`, …). Nil for anything else.
+    static func nonFinite(_ p: UnsafeBufferPointer<UInt8>) -> Double? {
+        var i = 0
+        var negative = false
+        if let first = p.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {
+            negative = first == UInt8(ascii: "-")
+            i = 1
+        }
+        func matches(_ word: StaticString) -> Bool {
+            guard p.count - i == word.utf8CodeUnitCount else { return false }
+            return word.withUTF8Buffer { w in w.indices.allSatisfy { lower(p[i + $0]) == w[$0] } }
+        }
+        if matches("nan") { return .nan }
+        if matches("inf") || matches("infinity") { return negative ? -.infinity : .infinity }
+        return nil
+    }
+
+    /// ``nonFinite(_:)`` for a `String` (JSON string values).
+    static func nonFinite(_ text: String) -> Double? {
+        var text = text
+        return text.withUTF8 { nonFinite(trimmed($0)) }
+    }
+
+    /// ``isMissingText(_:)`` for a `String` (JSON string values).
+    static func isMissingText(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { isMissingText(trimmed($0)) }
     }
 
     @inline(__always) static func lower(_ b: UInt8) -> UInt8 { b >= 65 && b <= 90 ? b | 0x20 : b }

@@ -5,12 +5,12 @@ enum HuggingFaceImporter {
     /// `num_train_epochs` at or above this is the `sys.maxsize` placeholder of a `max_steps`-driven run.
     private static let epochPlaceholderThreshold = 1e9
 
-    static func parse(_ root: LogJSON, bytes: UnsafeBufferPointer<UInt8>, file: String) throws -> ImportedRun {
+    static func parse(_ root: LogJSON, bytes: UnsafeBufferPointer<UInt8>, file: String) throws -> TrainingLog {
         guard let state = root.object else {
-            throw ImportError(file: file, line: 1, message: "expected a trainer_state.json object with a log_history list")
+            throw LogError(file: file, line: 1, message: "expected a trainer_state.json object with a log_history list")
         }
         guard let history = state["log_history"]?.array else {
-            throw ImportError(file: file, line: line(of: state, in: bytes), message: "log_history is missing or not a list")
+            throw LogError(file: file, line: line(of: state, in: bytes), message: "log_history is missing or not a list")
         }
 
         var points: [MetricPoint] = []
@@ -30,7 +30,7 @@ enum HuggingFaceImporter {
             guard let step = entry["step"]?.int64 else { continue }
             let epoch = entry["epoch"]?.double
             for (key, value) in entry.entries where key != "step" && key != "epoch" {
-                guard let v = value.double else { continue }
+                guard let v = value.measurement else { continue }
                 let name = key == "loss" ? MetricKey.trainLoss : key
                 points.append(MetricPoint(key: name, step: step, epoch: epoch, value: v))
                 if name == MetricKey.learningRate, !v.isNaN {
@@ -40,7 +40,7 @@ enum HuggingFaceImporter {
             }
         }
 
-        var run = ImportedRun(suggestedName: runFolderName(forPath: file, standardFileName: "trainer_state.json"), provider: "huggingface")
+        var run = TrainingLog(suggestedName: runFolderName(forPath: file, standardFileName: "trainer_state.json"), provider: "huggingface")
         if let epochs = state["num_train_epochs"], let n = epochs.double, n < epochPlaceholderThreshold {
             run.addParam("num_train_epochs", epochs.numericParam)
         }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import YardstickStore
+import YardstickLogs
 import YardstickTestSupport
 
 /// OpenAI job objects, list responses, event lists and result files (current, legacy, base64).
@@ -9,7 +9,7 @@ import YardstickTestSupport
         (try Fixtures.data("importers/\(name)"), Fixtures.url("importers/\(name)").path)
     }
 
-    static func values(_ run: ImportedRun, _ key: String) -> [Int64: Double] {
+    static func values(_ run: TrainingLog, _ key: String) -> [Int64: Double] {
         Dictionary(uniqueKeysWithValues: run.metrics.filter { $0.key == key }.map { ($0.step, $0.value) })
     }
 
@@ -193,7 +193,7 @@ import YardstickTestSupport
 
     @Test func emptyListResponseCannotBeAutoDetectedButParsesToNothingWhenTheFormatIsGiven() throws {
         let data = Data(#"{"object": "list", "data": [], "has_more": false}"#.utf8)
-        #expect(throws: ImportError.self) { try Importers.detectFormat(data: data, path: "jobs.json") }
+        #expect(throws: LogError.self) { try Importers.detectFormat(data: data, path: "jobs.json") }
         #expect(try Importers.parse(data: data, path: "jobs.json", format: .openaiJob).isEmpty)
         let events = try Importers.parse(data: data, path: "events.json", format: .openaiEvents)
         #expect(events.count == 1 && events[0].metrics.isEmpty)

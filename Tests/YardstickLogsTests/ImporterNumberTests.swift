@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import YardstickStore
+import YardstickLogs
 import YardstickTestSupport
 
 /// The importers read numbers straight from bytes; they must round exactly like Swift's `Double(String)`.

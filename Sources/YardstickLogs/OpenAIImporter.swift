@@ -13,27 +13,27 @@ enum OpenAIImporter {
     // MARK: Jobs
 
     /// One run per job: a single job object, or every job of a list response.
-    static func jobs(_ root: LogJSON, bytes: UnsafeBufferPointer<UInt8>, file: String) throws -> [ImportedRun] {
+    static func jobs(_ root: LogJSON, bytes: UnsafeBufferPointer<UInt8>, file: String) throws -> [TrainingLog] {
         guard let object = root.object else {
-            throw ImportError(file: file, line: 1, message: "expected a fine_tuning.job object or a list of them")
+            throw LogError(file: file, line: 1, message: "expected a fine_tuning.job object or a list of them")
         }
         if object["object"]?.string == jobObject { return [job(object)] }
         guard object["object"]?.string == "list", let data = object["data"]?.array else {
-            throw ImportError(
+            throw LogError(
                 file: file, line: line(of: object, in: bytes),
                 message: "expected a fine_tuning.job object or a list response of them")
         }
         return try data.map { item in
             guard let job = item.object, job["object"]?.string == jobObject else {
                 let at = item.object.map { line(of: $0, in: bytes) } ?? line(of: object, in: bytes)
-                throw ImportError(file: file, line: at, message: "list item is not a fine_tuning.job object")
+                throw LogError(file: file, line: at, message: "list item is not a fine_tuning.job object")
             }
             return self.job(job)
         }
     }
 
-    private static func job(_ job: JSONObject) -> ImportedRun {
-        var run = ImportedRun(provider: "openai")
+    private static func job(_ job: JSONObject) -> TrainingLog {
+        var run = TrainingLog(provider: "openai")
         run.jobID = job["id"]?.string
         run.baseModel = job["model"]?.string
         run.fineTunedModel = job["fine_tuned_model"]?.string
@@ -85,9 +85,9 @@ enum OpenAIImporter {
 
     /// The metric points of an event list. Only `type == "metrics"` events carry points; the API lists events newest
     /// first, so they are replayed in time order and a step re-reported later wins.
-    static func events(_ root: LogJSON, bytes: UnsafeBufferPointer<UInt8>, file: String) throws -> ImportedRun {
+    static func events(_ root: LogJSON, bytes: UnsafeBufferPointer<UInt8>, file: String) throws -> TrainingLog {
         guard let list = root.object, let data = list["data"]?.array else {
-            throw ImportError(file: file, line: 1, message: "expected a list response of fine_tuning.job.event objects")
+            throw LogError(file: file, line: 1, message: "expected a list response of fine_tuning.job.event objects")
         }
         let events = data.compactMap(\.object)
         let chronological = events.indices.sorted { a, b in
@@ -95,7 +95,7 @@ enum OpenAIImporter {
             let tb = events[b]["created_at"]?.double ?? -.infinity
             return ta != tb ? ta < tb : a > b
         }
-        var run = ImportedRun(provider: "openai")
+        var run = TrainingLog(provider: "openai")
         var points: [MetricPoint] = []
         var totalSteps: Int64?
         for index in chronological {
@@ -110,7 +110,7 @@ enum OpenAIImporter {
                     if let t = value.int64 { totalSteps = t }
                     continue
                 }
-                guard let v = value.double else { continue }
+                guard let v = value.measurement else { continue }
                 points.append(MetricPoint(key: MetricKey.canonicalOpenAI(key), step: step, value: v, wallTime: wall))
             }
         }
@@ -125,9 +125,9 @@ enum OpenAIImporter {
     // MARK: Result files
 
     /// The per-step result CSV (current or legacy columns). Empty cells are steps without that measurement.
-    static func results(_ bytes: UnsafeBufferPointer<UInt8>, file: String) throws -> ImportedRun {
+    static func results(_ bytes: UnsafeBufferPointer<UInt8>, file: String) throws -> TrainingLog {
         let points = try MetricRows.parseCSV(bytes, file: file, keyFor: MetricKey.canonicalOpenAI, allowLongForm: false)
-        return ImportedRun(provider: "openai", metrics: normalizedMetrics(points))
+        return TrainingLog(provider: "openai", metrics: normalizedMetrics(points))
     }
 
     /// Whether a CSV header is an OpenAI result file's: `step` with the current `train_loss,train_accuracy` pair or

@@ -1,5 +1,4 @@
 import Foundation
-import YardstickMetrics
 
 /// A typed hyperparameter or setting. OpenAI's `"auto"` stays a string.
 public enum ParamValue: Sendable, Equatable, Hashable, CustomStringConvertible {
@@ -81,9 +80,10 @@ public enum ImportFormat: String, Sendable, CaseIterable {
     case csv
 }
 
-/// What an importer read from one file: everything the store needs to create or extend a run.
-/// Importers are pure parsers; the store decides which run it lands in.
-public struct ImportedRun: Sendable, Equatable {
+/// One training log in memory: the params, job identity and metric series (step, epoch, wall time) a trainer's log
+/// file holds. Parsers produce it without touching any store, so tools that only read curves need no database;
+/// the store decides which run a log lands in.
+public struct TrainingLog: Sendable, Equatable {
     /// A name suggested by the file (e.g. the job id or the output folder); the user may override it.
     public var suggestedName: String?
     /// `openai`, `huggingface`, `llama-factory`, or nil for generic files.
@@ -131,7 +131,20 @@ public struct ImportedRun: Sendable, Equatable {
     /// The value of a parameter, if present.
     public func param(_ key: String) -> ParamValue? { params.first { $0.key == key }?.value }
 
-    public static func == (a: ImportedRun, b: ImportedRun) -> Bool {
+    /// The points of one metric in step order (logging order within a step), whether or not `metrics` is sorted,
+    /// so a hand-built log reads like a parsed one.
+    public func series(_ key: String) -> [MetricPoint] {
+        var points = metrics.filter { $0.key == key }
+        if zip(points, points.dropFirst()).contains(where: { $0.step > $1.step }) {
+            points = points.enumerated().sorted { ($0.element.step, $0.offset) < ($1.element.step, $1.offset) }.map(\.element)
+        }
+        return points
+    }
+
+    /// The metric keys that have points, sorted and without repeats.
+    public var keys: [String] { Set(metrics.map(\.key)).sorted() }
+
+    public static func == (a: TrainingLog, b: TrainingLog) -> Bool {
         a.suggestedName == b.suggestedName && a.provider == b.provider && a.jobID == b.jobID
             && a.baseModel == b.baseModel && a.fineTunedModel == b.fineTunedModel && a.status == b.status
             && a.createdAt == b.createdAt && a.startedAt == b.startedAt && a.endedAt == b.endedAt
@@ -140,7 +153,3 @@ public struct ImportedRun: Sendable, Equatable {
             && a.datasets == b.datasets && a.metrics == b.metrics && a.notes == b.notes
     }
 }
-
-/// A parse failure, naming the file and, where it applies, the 1-based line (the same type as the scoring
-/// input errors, so every "bad file" message reads alike).
-public typealias ImportError = InputError

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import YardstickStore
+import YardstickLogs
 import YardstickTestSupport
 
 /// Every real log in `Tests/Fixtures/curves/raw/`, checked against `sources.tsv` and against an independent parse
@@ -29,7 +29,7 @@ import YardstickTestSupport
         .hfTrainerState: "huggingface", .llamaFactory: "llama-factory", .openaiResults: "openai",
     ]
 
-    static func importRow(_ row: [String: String]) throws -> (format: ImportFormat, run: ImportedRun) {
+    static func importRow(_ row: [String: String]) throws -> (format: ImportFormat, run: TrainingLog) {
         let file = row["file"]!
         let data = try Fixtures.data("curves/\(file)")
         let path = Fixtures.url("curves/\(file)").path
