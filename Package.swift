@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "YardstickMetrics", targets: ["YardstickMetrics"]),
         .library(name: "YardstickStore", targets: ["YardstickStore"]),
+        .library(name: "YardstickAdvisor", targets: ["YardstickAdvisor"]),
         .executable(name: "yardstick", targets: ["yardstick"]),
     ],
     dependencies: [
@@ -20,6 +21,7 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         .target(name: "YardstickMetrics"),
+        .target(name: "YardstickAdvisor"),
         .target(
             name: "YardstickStore",
             dependencies: [
@@ -33,12 +35,14 @@ let package = Package(
             dependencies: [
                 "YardstickMetrics",
                 "YardstickStore",
+                "YardstickAdvisor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(name: "YardstickTestSupport", path: "Tests/YardstickTestSupport"),
         .testTarget(name: "YardstickMetricsTests", dependencies: ["YardstickMetrics", "YardstickTestSupport"]),
         .testTarget(name: "YardstickStoreTests", dependencies: ["YardstickStore", "YardstickTestSupport"]),
+        .testTarget(name: "YardstickAdvisorTests", dependencies: ["YardstickAdvisor", "YardstickStore", "YardstickTestSupport"]),
         .testTarget(name: "YardstickCLITests", dependencies: ["YardstickStore", "YardstickTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

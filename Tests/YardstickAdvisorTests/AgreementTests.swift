@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+import YardstickAdvisor
+import YardstickTestSupport
+
+/// Agreement of the advisor with the annotator on a set of labelled runs.
+struct Agreement: CustomStringConvertible {
+    var runs = 0
+    var epochs = 0, overlap = 0, learningRate = 0, batchSize = 0, keepLearningRate = 0, keepBatchSize = 0
+    var truePositives: [DiagnosisLabel: Int] = [:], falsePositives: [DiagnosisLabel: Int] = [:], falseNegatives: [DiagnosisLabel: Int] = [:]
+    var rows: [String] = []
+
+    init(_ set: [LabelledRun], thresholds: AdvisorThresholds = .standard) {
+        for run in set {
+            let advice = Advisor.advise(run.curves, thresholds: thresholds)
+            let predicted = Set(advice.labels.map(\.rawValue))
+            runs += 1
+            epochs += advice.epochs.rawValue == run.epochs ? 1 : 0
+            overlap += predicted.isDisjoint(with: run.labels) ? 0 : 1
+            learningRate += advice.learningRate.rawValue == run.learningRate ? 1 : 0
+            batchSize += advice.batchSize.rawValue == run.batchSize ? 1 : 0
+            keepLearningRate += run.learningRate == "keep" ? 1 : 0
+            keepBatchSize += run.batchSize == "keep" ? 1 : 0
+            for label in DiagnosisLabel.allCases {
+                switch (predicted.contains(label.rawValue), run.labels.contains(label.rawValue)) {
+                case (true, true): truePositives[label, default: 0] += 1
+                case (true, false): falsePositives[label, default: 0] += 1
+                case (false, true): falseNegatives[label, default: 0] += 1
+                default: break
+                }
+            }
+            rows.append("\(run.id) \(predicted.isDisjoint(with: run.labels) ? "✗" : "✓") label \(run.labels.sorted().joined(separator: ",")) | advisor \(predicted.sorted().joined(separator: ",")) | epochs \(run.epochs)/\(advice.epochs.rawValue) lr \(run.learningRate)/\(advice.learningRate.rawValue) bs \(run.batchSize)/\(advice.batchSize.rawValue)")
+        }
+    }
+
+    func rate(_ n: Int) -> Double { runs == 0 ? 0 : Double(n) / Double(runs) }
+    var epochsRate: Double { rate(epochs) }
+    var overlapRate: Double { rate(overlap) }
+
+    func precision(_ l: DiagnosisLabel) -> Double {
+        let tp = truePositives[l, default: 0], fp = falsePositives[l, default: 0]
+        return tp + fp == 0 ? 0 : Double(tp) / Double(tp + fp)
+    }
+
+    func recall(_ l: DiagnosisLabel) -> Double {
+        let tp = truePositives[l, default: 0], fn = falseNegatives[l, default: 0]
+        return tp + fn == 0 ? 0 : Double(tp) / Double(tp + fn)
+    }
+
+    /// Mean F1 over the seven labels (a label absent from both sides scores 0, as scikit-learn's default).
+    var macroF1: Double {
+        DiagnosisLabel.allCases.map { l in
+            let p = precision(l), r = recall(l)
+            return p + r == 0 ? 0 : 2 * p * r / (p + r)
+        }.reduce(0, +) / Double(DiagnosisLabel.allCases.count)
+    }
+
+    var description: String {
+        func f(_ x: Double) -> String { String(format: "%.2f", x) }
+        var s = "runs \(runs): epochs \(f(epochsRate)), label overlap \(f(overlapRate)), macro-F1 \(f(macroF1)), "
+            + "learning rate \(f(rate(learningRate))) (always keep \(f(rate(keepLearningRate)))), "
+            + "batch size \(f(rate(batchSize))) (always keep \(f(rate(keepBatchSize))))\n"
+        for l in DiagnosisLabel.allCases {
+            s += "  \(l.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0)) P \(f(precision(l)))  R \(f(recall(l)))  "
+                + "(tp \(truePositives[l, default: 0]), fp \(falsePositives[l, default: 0]), fn \(falseNegatives[l, default: 0]))\n"
+        }
+        return s
+    }
+}
+
+@Suite("Agreement with the labelled public curves")
+struct AgreementTests {
+    @Test func advisorAgreesWithTheAnnotatorOnDevelopmentAndCheckHalves() throws {
+        let all = try LabelledRun.all()
+        #expect(all.count == 47)
+        let dev = Agreement(all.filter(\.isDevelopment))
+        let check = Agreement(all.filter { !$0.isDevelopment })
+        let total = Agreement(all)
+        print("== development half (odd ids, rules tuned here)\n\(dev)")
+        print("== check half (even ids, not tuned on)\n\(check)")
+        print("== all 47\n\(total)")
+        print(total.rows.joined(separator: "\n"))
+    }
+}
