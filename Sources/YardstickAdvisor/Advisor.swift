@@ -66,11 +66,13 @@ public enum Advisor {
             let low = eval.smooth[m], end = eval.smooth[eval.count - 1]
             let rise = end - low
             if low > 0, m < eval.count - 1, end / low - 1 >= t.generalizationLoss, rise >= t.riseOverSwing * eval.swing {
-                overfitMinimum = m
+                let best = eval.rawArgmin(around: m)
+                overfitMinimum = best
                 let gl = end / low - 1
-                var evidence = "validation loss bottomed at \(Fmt.num(eval.values[m])) at step \(Fmt.group(eval.steps[m]))"
-                    + "\(context.epochText(eval, m)) and rose \(Fmt.pct(gl)) by the end"
-                if let fall = context.trainFall(from: eval.steps[m]), fall > 0 {
+                var evidence = "validation loss bottomed at \(Fmt.num(eval.values[best])) at step \(Fmt.group(eval.steps[best]))"
+                    + "\(context.epochText(eval, best)) and rose \(Fmt.pct(gl)) by the end"
+                    + (eval.halfWindow > 0 ? " (smoothed \(Fmt.num(low)) → \(Fmt.num(end)))" : "")
+                if let fall = context.trainFall(from: eval.steps[best]), fall > 0 {
                     evidence += " while training loss fell \(Fmt.pct(fall))"
                 }
                 let swingRatio = eval.swing > 0 ? rise / eval.swing : Double.infinity
@@ -146,7 +148,7 @@ public enum Advisor {
             if end > 0, Double(step) <= t.stopBeforeEnd * Double(end) {
                 advice.stopStep = step
                 advice.stopEpoch = c.epoch(c.eval, m).map { ($0 * 100).rounded() / 100 }
-                advice.checkpoint = c.checkpoint(nearest: step)
+                advice.checkpoint = c.checkpoint(from: step, before: m + 1 < c.eval.count ? c.eval.steps[m + 1] : nil)
             }
         }
         if labels.contains(.diverging) || labels.contains(.overfitting) || labels.contains(.plateauEarly) {
@@ -239,9 +241,9 @@ struct Context {
         return a != 0 ? (a - b) / abs(a) : nil
     }
 
-    /// The listed checkpoint at `step`, else the first one after it, else the last one before it.
-    func checkpoint(nearest step: Int64) -> String? {
-        let sorted = curves.checkpoints.sorted { $0.step < $1.step }
-        return (sorted.first { $0.step >= step } ?? sorted.last)?.name
+    /// The first listed checkpoint saved at `step` or after it but before the next evaluation: the weights the
+    /// minimum was measured on (or the nearest save after them).
+    func checkpoint(from step: Int64, before next: Int64?) -> String? {
+        curves.checkpoints.sorted { $0.step < $1.step }.first { c in c.step >= step && (next.map { c.step < $0 } ?? true) }?.name
     }
 }

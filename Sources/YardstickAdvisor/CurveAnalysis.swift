@@ -12,6 +12,7 @@ struct LossCurve {
     var nonFiniteCount = 0
     /// Median absolute value: the scale relative measures are taken against.
     var level = 0.0
+    var smoothingFraction = 0.1
 
     init(_ points: [CurvePoint], thresholds t: AdvisorThresholds) {
         let sorted = points.enumerated().sorted { ($0.element.step, $0.offset) < ($1.element.step, $1.offset) }.map(\.element)
@@ -31,6 +32,7 @@ struct LossCurve {
                 values.append(p.value)
             }
         }
+        smoothingFraction = t.smoothingFraction
         smooth = LossCurve.movingAverage(values, fraction: t.smoothingFraction)
         level = LossCurve.median(values.map(abs))
     }
@@ -59,6 +61,21 @@ struct LossCurve {
         guard !v.isEmpty else { return 0 }
         let s = v.sorted()
         return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+
+    /// Half-width of the smoothing window (0 when the series is not smoothed).
+    var halfWindow: Int {
+        guard count >= 10 else { return 0 }
+        var w = max(3, Int((Double(count) * smoothingFraction).rounded()))
+        if w % 2 == 0 { w += 1 }
+        return w / 2
+    }
+
+    /// The measured minimum within the smoothing window around index `m`: where to stop, as a real checkpoint.
+    func rawArgmin(around m: Int) -> Int {
+        var best = m
+        for i in max(0, m - halfWindow)...min(count - 1, m + halfWindow) where values[i] < values[best] { best = i }
+        return best
     }
 
     /// Index of the smallest smoothed value (the first one on ties).
