@@ -87,7 +87,7 @@ public enum Advisor {
         let curveName = usesEval ? "validation" : "training"
         let tail = primary.tailGain(t)
         var plateau = false, improving = false
-        if overfitMinimum == nil, let late = primary.lateProgress(t), let tail, late.share < t.lateProgress, tail.gain < t.flatGain {
+        if overfitMinimum == nil, let late = primary.lateProgress(t), let tail, late.share < t.lateProgress, tail.gain < t.flatGain || !tail.newLow {
             plateau = true
             let i = late.index
             diagnoses.append(Diagnosis(
@@ -97,7 +97,7 @@ public enum Advisor {
                     + "\(context.epochText(primary, i)), \(Fmt.pct(Double(primary.steps[i]) / Double(max(primary.lastStep, 1)))) of the run; "
                     + "only \(Fmt.pct(max(late.share, 0))) of its improvement came later (smoothed \(Fmt.num(tail.before)) → \(Fmt.num(tail.after)) over the last fifth)"))
         }
-        if overfitMinimum == nil, !plateau, !primaryOscillates, let tail, tail.gain >= t.stillImprovingGain {
+        if overfitMinimum == nil, !plateau, !primaryOscillates, let tail, tail.gain >= t.stillImprovingGain, tail.newLow {
             improving = true
             diagnoses.append(Diagnosis(
                 label: .stillImproving, confidence: confidence(tail.gain, t.stillImprovingGain),

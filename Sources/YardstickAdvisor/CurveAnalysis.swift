@@ -104,22 +104,34 @@ struct LossCurve {
     }
 
     /// Relative gain of the smoothed curve over the last `tail` of the run against the `tail` before it (mean of
-    /// each window); with too few points, the last two points. Positive = still falling.
-    func tailGain(_ t: AdvisorThresholds) -> (gain: Double, before: Double, after: Double)? {
+    /// each window; with too few points, the last point against the one before), and whether the last window's mean is a new
+    /// low below everything before it (as `ReduceLROnPlateau` compares with its best so far, so
+    /// recovering from an LR restart is not progress). Positive gain = still falling.
+    func tailGain(_ t: AdvisorThresholds) -> (gain: Double, before: Double, after: Double, newLow: Bool)? {
         guard count >= 2 else { return nil }
         let end = Double(lastStep)
         let lo1 = end * (1 - 2 * t.tailFraction), lo2 = end * (1 - t.tailFraction)
         var sumA = 0.0, nA = 0, sumB = 0.0, nB = 0
+        var split = count - 1
         for i in steps.indices {
             let s = Double(steps[i])
-            if s > lo2 { sumB += smooth[i]; nB += 1 } else if s > lo1 { sumA += smooth[i]; nA += 1 }
+            if s > lo2 {
+                sumB += smooth[i]; nB += 1
+                split = min(split, i)
+            } else if s > lo1 { sumA += smooth[i]; nA += 1 }
         }
         let a: Double, b: Double
-        if nA > 0 && nB > 0 { a = sumA / Double(nA); b = sumB / Double(nB) } else { a = smooth[count - 2]; b = smooth[count - 1] }
+        if nA > 0 && nB > 0 && split > 0 {
+            a = sumA / Double(nA); b = sumB / Double(nB)
+        } else {
+            split = count - 1
+            a = smooth[count - 2]; b = smooth[count - 1]
+        }
+        let bestBefore = smooth[..<max(split, 1)].min()!
         let floor = t.lossFloorFraction * abs(smooth[0])
         let scale = max(abs(b), floor)
         guard scale > 0 else { return nil }
-        return ((a - b) / scale, a, b)
+        return ((a - b) / scale, a, b, b < bestBefore)
     }
 
     /// Share of the curve's total improvement made after the early part of the run (nil when too short).
