@@ -82,3 +82,29 @@ struct AgreementTests {
         print(total.rows.joined(separator: "\n"))
     }
 }
+
+@Suite("Threshold sensitivity")
+struct ThresholdSensitivityTests {
+    /// Each threshold alone scaled by 0.75 and 1.25: development-half agreement must barely move, or the rules
+    /// depend on a lucky constant rather than on the curves.
+    @Test func everyThresholdMovedByAQuarterChangesDevelopmentAgreementLittle() throws {
+        let dev = try LabelledRun.all().filter(\.isDevelopment)
+        let base = Agreement(dev)
+        var worst = 0.0
+        var table = "threshold            ×0.75 epochs/overlap   ×1.25 epochs/overlap   (base \(String(format: "%.2f/%.2f", base.epochsRate, base.overlapRate)))\n"
+        for (name, keyPath) in AdvisorThresholds.all {
+            var cells: [String] = []
+            for factor in [0.75, 1.25] {
+                var t = AdvisorThresholds.standard
+                t[keyPath: keyPath] *= factor
+                let a = Agreement(dev, thresholds: t)
+                worst = max(worst, abs(a.epochsRate - base.epochsRate), abs(a.overlapRate - base.overlapRate))
+                cells.append(String(format: "%.2f/%.2f", a.epochsRate, a.overlapRate))
+            }
+            table += name.padding(toLength: 21, withPad: " ", startingAt: 0) + cells[0].padding(toLength: 23, withPad: " ", startingAt: 0) + cells[1] + "\n"
+        }
+        print(table + "largest change: \(String(format: "%.2f", worst))")
+        // At most 3 of the 25 development runs may change their agreement for any single ±25% move.
+        #expect(worst <= 0.12 + 1e-9)
+    }
+}
