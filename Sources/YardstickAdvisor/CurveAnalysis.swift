@@ -15,7 +15,12 @@ struct LossCurve {
     var smoothingFraction = 0.1
 
     init(_ points: [CurvePoint], thresholds t: AdvisorThresholds) {
-        let sorted = points.enumerated().sorted { ($0.element.step, $0.offset) < ($1.element.step, $1.offset) }.map(\.element)
+        // Logs are nearly always in step order already; a stable sort only when they are not.
+        let inOrder = zip(points, points.dropFirst()).allSatisfy { $0.step <= $1.step }
+        let sorted = inOrder ? points : points.enumerated().sorted { ($0.element.step, $0.offset) < ($1.element.step, $1.offset) }.map(\.element)
+        steps.reserveCapacity(sorted.count)
+        epochs.reserveCapacity(sorted.count)
+        values.reserveCapacity(sorted.count)
         for p in sorted {
             guard p.value.isFinite else {
                 if firstNonFinite == nil { firstNonFinite = p }
