@@ -47,16 +47,21 @@ struct Agreement: CustomStringConvertible {
         return tp + fn == 0 ? 0 : Double(tp) / Double(tp + fn)
     }
 
-    /// Mean F1 over the seven labels (a label absent from both sides scores 0, as scikit-learn's default).
+    /// Mean F1 over the labels that occur in the annotations or the predictions (scikit-learn's default label
+    /// set); a label that occurs on one side only scores 0.
     var macroF1: Double {
-        DiagnosisLabel.allCases.map { l in
+        let present = DiagnosisLabel.allCases.filter {
+            truePositives[$0, default: 0] + falsePositives[$0, default: 0] + falseNegatives[$0, default: 0] > 0
+        }
+        guard !present.isEmpty else { return 0 }
+        return present.map { l in
             let p = precision(l), r = recall(l)
             return p + r == 0 ? 0 : 2 * p * r / (p + r)
-        }.reduce(0, +) / Double(DiagnosisLabel.allCases.count)
+        }.reduce(0, +) / Double(present.count)
     }
 
     var description: String {
-        func f(_ x: Double) -> String { String(format: "%.2f", x) }
+        func f(_ x: Double) -> String { String(format: "%.3f", x) }
         var s = "runs \(runs): epochs \(f(epochsRate)), label overlap \(f(overlapRate)), macro-F1 \(f(macroF1)), "
             + "learning rate \(f(rate(learningRate))) (always keep \(f(rate(keepLearningRate)))), "
             + "batch size \(f(rate(batchSize))) (always keep \(f(rate(keepBatchSize))))\n"
@@ -80,7 +85,24 @@ struct AgreementTests {
         print("== check half (even ids, not tuned on)\n\(check)")
         print("== all 47\n\(total)")
         print(total.rows.joined(separator: "\n"))
+        // Floors at the figures reached (README, "measured agreement"), so a regression fails. The targets
+        // (held-out half: epochs ≥ 0.70, overlap ≥ 0.70, macro-F1 ≥ 0.6; all 47: epochs ≥ 0.80, overlap ≥ 0.75)
+        // are not all reached: see the README.
+        #expect(dev.epochsRate >= Self.reached.dev.epochs - 1e-9 && dev.overlapRate >= Self.reached.dev.overlap - 1e-9)
+        #expect(dev.macroF1 >= Self.reached.dev.macroF1 - 1e-9)
+        #expect(check.epochsRate >= Self.reached.check.epochs - 1e-9 && check.overlapRate >= Self.reached.check.overlap - 1e-9)
+        #expect(check.macroF1 >= Self.reached.check.macroF1 - 1e-9)
+        #expect(total.epochsRate >= Self.reached.all.epochs - 1e-9 && total.overlapRate >= Self.reached.all.overlap - 1e-9)
+        #expect(total.macroF1 >= Self.reached.all.macroF1 - 1e-9)
+        // Learning rate and batch size: never worse than always answering keep.
+        #expect(total.learningRate >= total.keepLearningRate && total.batchSize >= total.keepBatchSize)
     }
+
+    static let reached = (
+        dev: (epochs: 21.0 / 25, overlap: 22.0 / 25, macroF1: 0.81),
+        check: (epochs: 12.0 / 22, overlap: 12.0 / 22, macroF1: 0.43),
+        all: (epochs: 33.0 / 47, overlap: 34.0 / 47, macroF1: 0.68)
+    )
 }
 
 @Suite("Threshold sensitivity")
