@@ -9,7 +9,8 @@ import Foundation
 /// - **overfitting**: the smoothed validation loss ends ≥ 3% above its minimum (Prechelt's GL), by more than one
 ///   typical swing.
 /// - **plateau_early**: < 20% of the improvement came after the first third of the run and the end is flat.
-/// - **still_improving**: the loss (validation if evaluated ≥ 3 times, else training) fell ≥ 3% over the last fifth.
+/// - **still_improving**: the loss (validation if evaluated ≥ 3 times, else training) fell ≥ 3% over the last fifth,
+///   to a new low, and that was ≥ 3% of its whole improvement (not the flat tail of a converged curve).
 /// - **underfitting**: still improving, yet the training loss fell by < 20% overall.
 public enum Advisor {
     /// Diagnoses one run and advises the three knobs. Runs in O(n log n) for n points.
@@ -97,12 +98,14 @@ public enum Advisor {
                     + "\(context.epochText(primary, i)), \(Fmt.pct(Double(primary.steps[i]) / Double(max(primary.lastStep, 1)))) of the run; "
                     + "only \(Fmt.pct(max(late.share, 0))) of its improvement came later (smoothed \(Fmt.num(tail.before)) → \(Fmt.num(tail.after)) over the last fifth)"))
         }
-        if overfitMinimum == nil, !plateau, !primaryOscillates, let tail, tail.gain >= t.stillImprovingGain, tail.newLow {
+        if overfitMinimum == nil, !plateau, !primaryOscillates, let tail, tail.gain >= t.stillImprovingGain, tail.newLow,
+           tail.shareOfProgress >= t.tailShareOfProgress {
             improving = true
             diagnoses.append(Diagnosis(
                 label: .stillImproving, confidence: confidence(tail.gain, t.stillImprovingGain),
                 evidence: "\(curveName) loss still fell \(Fmt.pct(tail.gain)) over the last fifth of the run "
-                    + "(smoothed \(Fmt.num(tail.before)) → \(Fmt.num(tail.after)) by step \(Fmt.group(primary.lastStep)))"))
+                    + "(smoothed \(Fmt.num(tail.before)) → \(Fmt.num(tail.after)) by step \(Fmt.group(primary.lastStep)), "
+                    + "\(Fmt.pct(tail.shareOfProgress)) of its whole improvement)"))
         }
         let moved = train.count >= 2 ? train : eval
         if improving, moved.count >= 2, moved.smooth[0] != 0 {

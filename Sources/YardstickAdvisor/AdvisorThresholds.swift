@@ -13,6 +13,10 @@ public struct AdvisorThresholds: Sendable, Equatable {
     /// Playbook calls a run compute-bound when its loss still improves at the end; PyTorch's `ReduceLROnPlateau`
     /// (threshold 1e-4 per epoch, patience 10) accumulates to a few percent over a fifth of a typical run.
     public var stillImprovingGain = 0.03
+    /// … and the last fifth's gain must be at least this share of the curve's whole improvement: a linear descent
+    /// brings 20% there, a converged exponential almost nothing (the diminishing returns Prechelt's training
+    /// progress P_k measures), so a near-zero loss wiggling by large relative amounts is not "still improving".
+    public var tailShareOfProgress = 0.03
     /// Relative gain over the last fifth below which the curve counts as flat (`ReduceLROnPlateau`'s notion of no
     /// improvement, widened for noisy logs).
     public var flatGain = 0.01
@@ -51,7 +55,7 @@ public struct AdvisorThresholds: Sendable, Equatable {
     /// Every threshold by name, for sensitivity tests and documentation.
     public static var all: [(name: String, keyPath: WritableKeyPath<AdvisorThresholds, Double>)] { [
         ("generalizationLoss", \.generalizationLoss), ("riseOverSwing", \.riseOverSwing),
-        ("stillImprovingGain", \.stillImprovingGain), ("flatGain", \.flatGain), ("tailFraction", \.tailFraction),
+        ("stillImprovingGain", \.stillImprovingGain), ("tailShareOfProgress", \.tailShareOfProgress), ("flatGain", \.flatGain), ("tailFraction", \.tailFraction),
         ("earlyFraction", \.earlyFraction), ("lateProgress", \.lateProgress), ("swingLevel", \.swingLevel),
         ("swingTrend", \.swingTrend), ("divergenceRise", \.divergenceRise), ("underfitDrop", \.underfitDrop),
         ("smoothingFraction", \.smoothingFraction), ("lossFloorFraction", \.lossFloorFraction),

@@ -111,8 +111,9 @@ struct LossCurve {
     /// Relative gain of the smoothed curve over the last `tail` of the run against the `tail` before it (mean of
     /// each window; with too few points, the last point against the one before), and whether the last window's mean is a new
     /// low below everything before it (as `ReduceLROnPlateau` compares with its best so far, so
-    /// recovering from an LR restart is not progress). Positive gain = still falling.
-    func tailGain(_ t: AdvisorThresholds) -> (gain: Double, before: Double, after: Double, newLow: Bool)? {
+    /// recovering from an LR restart is not progress), and the same gain as a share of the curve's whole improvement.
+    /// Positive gain = still falling.
+    func tailGain(_ t: AdvisorThresholds) -> (gain: Double, before: Double, after: Double, newLow: Bool, shareOfProgress: Double)? {
         guard count >= 2 else { return nil }
         let end = Double(lastStep)
         let lo1 = end * (1 - 2 * t.tailFraction), lo2 = end * (1 - t.tailFraction)
@@ -136,7 +137,8 @@ struct LossCurve {
         let floor = t.lossFloorFraction * abs(smooth[0])
         let scale = max(abs(b), floor)
         guard scale > 0 else { return nil }
-        return ((a - b) / scale, a, b, b < bestBefore)
+        let progress = smooth[0] - (smooth.min() ?? smooth[0])
+        return ((a - b) / scale, a, b, b < bestBefore, progress > 0 ? (a - b) / progress : 0)
     }
 
     /// Share of the curve's total improvement made after the early part of the run (nil when too short).
