@@ -84,7 +84,8 @@ struct AdviseSubject {
     init(store: Store, run: Run) throws {
         self.init(
             name: run.name, source: "store:\(run.id)",
-            curves: TrainingCurves(name: run.name, metrics: try store.history(run: run.id), params: try store.params(run: run.id).map { ($0.key, $0.value) }))
+            curves: TrainingCurves(name: run.name, metrics: try store.history(run: run.id), params: try store.params(run: run.id).map { ($0.key, $0.value) },
+                                   models: [run.fineTunedModel]))
         evaluations = try store.evaluations(run: run.id).map { ($0.metric, $0.dataset?.path, $0.score) }
     }
 
@@ -94,7 +95,7 @@ struct AdviseSubject {
         let runs = try Importers.parse(data: data, path: file)
         return runs.enumerated().map { i, run in
             let name = run.suggestedName ?? run.jobID ?? (URL(fileURLWithPath: file).lastPathComponent + (runs.count > 1 ? "#\(i + 1)" : ""))
-            return AdviseSubject(name: name, source: "file:\(file)", curves: TrainingCurves(name: name, metrics: run.metrics, params: run.params))
+            return AdviseSubject(name: name, source: "file:\(file)", curves: TrainingCurves(name: name, metrics: run.metrics, params: run.params, models: [run.fineTunedModel]))
         }
     }
 
@@ -116,8 +117,8 @@ struct AdviseSubject {
 
 extension TrainingCurves {
     /// The advisor's input from a stored run or an imported log: histories by key, params as numbers or text,
-    /// and the checkpoint a Hugging Face log names as its best.
-    init(name: String?, metrics: [MetricPoint], params: [(key: String, value: ParamValue)]) {
+    /// and the checkpoints the log names (Hugging Face `best_model_checkpoint`, OpenAI `…:ckpt-step-N` models).
+    init(name: String?, metrics: [MetricPoint], params: [(key: String, value: ParamValue)], models: [String?] = []) {
         var series: [String: [CurvePoint]] = [:]
         for p in metrics { series[p.key, default: []].append(CurvePoint(step: p.step, epoch: p.epoch, value: p.value)) }
         var values: [String: CurveParam] = [:]
@@ -126,6 +127,12 @@ extension TrainingCurves {
         if case let .text(path)? = values["best_model_checkpoint"], let range = path.range(of: "checkpoint-", options: .backwards),
            let step = Int64(path[range.upperBound...].prefix { $0.isNumber }) {
             checkpoints.append(Checkpoint(step: step, name: String(path.split(separator: "/").last ?? Substring(path))))
+        }
+        // OpenAI checkpoint models are named `ft:…:ckpt-step-N`.
+        for case let model? in models {
+            if let range = model.range(of: ":ckpt-step-"), let step = Int64(model[range.upperBound...].prefix { $0.isNumber }) {
+                checkpoints.append(Checkpoint(step: step, name: model))
+            }
         }
         self.init(name: name, series: series, params: values, checkpoints: checkpoints)
     }

@@ -151,6 +151,14 @@ struct EdgeCaseDiagnosisTests {
         #expect(a.reasons[0].contains("use checkpoint checkpoint-300"))
     }
 
+    @Test func anOpenAICheckpointSavedAfterTheMinimumAndBeforeTheNextEvaluationIsNamed() {
+        let model = "ft:gpt-4o-mini-2024-07-18:acme::abc123:ckpt-step-320"
+        let a = Advisor.advise(curves(
+            steps: 1000, train: { 2 * exp(-Double($0) / 200) + 0.05 }, eval: { s in 0.5 + pow((Double(s) - 300) / 700, 2) },
+            every: 100, checkpoints: [Checkpoint(step: 320, name: model), Checkpoint(step: 640, name: "ft:…:ckpt-step-640")]))
+        #expect(a.stopStep == 300 && a.stopEpoch == nil && a.checkpoint == model)
+    }
+
     @Test func perStepBatchNoiseAroundAClearDescentIsNotOscillation() {
         // OpenAI-style per-step training loss: ±40% noise around a curve that falls tenfold.
         let a = Advisor.advise(curves(steps: 600, train: { s in (0.1 + 1.5 * exp(-Double(s) / 100)) * (1 + 0.4 * noise(s)) }))
