@@ -125,8 +125,9 @@ public enum Advisor {
             let from = primary.smooth.first ?? 0, to = primary.smooth.last ?? 0
             diagnoses.append(Diagnosis(
                 label: .healthy, confidence: eval.count >= 3 ? 0.7 : 0.6,
-                evidence: "\(curveName) loss went \(Fmt.num(from)) → \(Fmt.num(to)) (smoothed) and flattened at the end"
-                    + (tail.map { " (\(Fmt.pct($0.gain)) over the last fifth)" } ?? "") + " with no rise and no large swings"))
+                evidence: "\(curveName) loss went \(Fmt.num(from)) → \(Fmt.num(to)) (smoothed) and levelled off"
+                    + (tail.map { " (the last fifth brought \(Fmt.pct(max($0.shareOfProgress, 0))) of its improvement\($0.newLow ? "" : ", no new low"))" } ?? "")
+                    + " with no rise and no large swings"))
         }
         diagnoses.sort { $0.label < $1.label }
         return knobs(diagnoses: diagnoses, overfitMinimum: overfitMinimum, context: context, thresholds: t)

@@ -54,7 +54,7 @@ public struct CrossRunFinding: Sendable, Equatable {
 extension Advisor {
     /// Run facts the importers store as params that are results or bookkeeping, not choices: never compared.
     public static let runFacts: Set<String> = [
-        "global_step", "train_runtime", "train_samples_per_second", "train_steps_per_second", "total_flos", "train_loss_mean",
+        "global_step", "best_global_step", "train_runtime", "train_samples_per_second", "train_steps_per_second", "total_flos", "train_loss_mean",
         "train_loss", "epoch", "learning_rate_first", "logging_steps", "eval_steps", "save_steps", "best_metric",
         "best_model_checkpoint", "trained_tokens", "seed", "suffix",
     ]
