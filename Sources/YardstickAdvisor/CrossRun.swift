@@ -74,7 +74,10 @@ extension Advisor {
             // Best run per value: by best validation loss.
             let scored = tried.filter { $0.run.bestValidationLoss != nil }
             guard let byLoss = scored.min(by: { $0.run.bestValidationLoss! < $1.run.bestValidationLoss! }) else { continue }
-            let others = scored.filter { $0.value != byLoss.value }
+            // Prefer a neighbour that differs from the best run in this parameter only: an unconfounded comparison.
+            let differentValue = scored.filter { $0.value != byLoss.value }
+            let clean = differentValue.filter { other in differing.allSatisfy { $0 == key || other.run.params[$0] == byLoss.run.params[$0] } }
+            let others = clean.isEmpty ? differentValue : clean
             guard let closest = others.min(by: { abs(log($0.value / byLoss.value)) < abs(log($1.value / byLoss.value)) }) ?? others.first
             else { continue }
             var best = byLoss, neighbour = closest
