@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "YardstickMetrics", targets: ["YardstickMetrics"]),
         .library(name: "YardstickLogs", targets: ["YardstickLogs"]),
         .library(name: "YardstickStore", targets: ["YardstickStore"]),
+        .library(name: "YardstickAdvisor", targets: ["YardstickAdvisor"]),
         .executable(name: "yardstick", targets: ["yardstick"]),
     ],
     dependencies: [
@@ -22,6 +23,8 @@ let package = Package(
         .target(name: "YardstickMetrics"),
         // Training-log parsers: Foundation only, so curve tools can read logs without linking SQLite.
         .target(name: "YardstickLogs"),
+        // Curve diagnoses and tuning advice: pure functions over training logs, no database.
+        .target(name: "YardstickAdvisor", dependencies: ["YardstickLogs"]),
         .target(
             name: "YardstickStore",
             dependencies: ["CSQLite", "YardstickMetrics", "YardstickLogs"]
@@ -31,6 +34,7 @@ let package = Package(
             dependencies: [
                 "YardstickMetrics",
                 "YardstickStore",
+                "YardstickAdvisor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -38,6 +42,7 @@ let package = Package(
         .testTarget(name: "YardstickMetricsTests", dependencies: ["YardstickMetrics", "YardstickTestSupport"]),
         .testTarget(name: "YardstickLogsTests", dependencies: ["YardstickLogs", "YardstickTestSupport"]),
         .testTarget(name: "YardstickStoreTests", dependencies: ["YardstickStore", "YardstickMetrics", "YardstickTestSupport"]),
+        .testTarget(name: "YardstickAdvisorTests", dependencies: ["YardstickAdvisor", "YardstickLogs", "YardstickTestSupport"]),
         .testTarget(name: "YardstickCLITests", dependencies: ["YardstickStore", "YardstickTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

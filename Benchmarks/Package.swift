@@ -14,6 +14,10 @@ let package = Package(
             name: "StoreBench",
             dependencies: [.product(name: "YardstickStore", package: "Yardstick")]
         ),
+        .executableTarget(
+            name: "AdvisorBench",
+            dependencies: [.product(name: "YardstickAdvisor", package: "Yardstick")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

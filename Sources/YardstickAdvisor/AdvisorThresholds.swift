@@ -1,0 +1,64 @@
+import Foundation
+
+/// The advisor's thresholds, each with its source. Every rule compares a scale-free ratio with one of these, so a
+/// loss of 0.001 and a loss of 3,000 are judged alike. Passed explicitly so a test can perturb each by ±25%.
+public struct AdvisorThresholds: Sendable, Equatable {
+    /// Minimum generalisation loss GL = end/min − 1 of the validation loss to call over-fitting. Prechelt,
+    /// "Early Stopping — But When?" (1998), studies GL_α for α = 1…5 (%); 3% is the middle of that range.
+    public var generalizationLoss = 0.03
+    /// The validation rise after its minimum must exceed this many typical swings between consecutive evaluations.
+    /// Prechelt's UP_s criterion asks a rise to persist over successive strips rather than one noisy reading.
+    public var riseOverSwing = 1.0
+    /// Relative gain over the last fifth of the run that counts as "still improving". The Deep Learning Tuning
+    /// Playbook calls a run compute-bound when its loss still improves at the end; PyTorch's `ReduceLROnPlateau`
+    /// (threshold 1e-4 per epoch, patience 10) accumulates to a few percent over a fifth of a typical run.
+    public var stillImprovingGain = 0.03
+    /// … and the last fifth's gain must be at least this share of the curve's whole improvement: a linear descent
+    /// brings 20% there, a converged exponential almost nothing (the diminishing returns Prechelt's training
+    /// progress P_k measures), so a near-zero loss wiggling by large relative amounts is not "still improving".
+    public var tailShareOfProgress = 0.03
+    /// Relative gain over the last fifth below which the curve counts as flat (`ReduceLROnPlateau`'s notion of no
+    /// improvement, widened for noisy logs).
+    public var flatGain = 0.01
+    /// The part of the run the end-of-run trend is read from (the last fifth), as Prechelt's training strips.
+    public var tailFraction = 0.2
+    /// "Early" means within this fraction of the run (the labelling guide's "first third").
+    public var earlyFraction = 1.0 / 3.0
+    /// A plateau: less than this share of the run's total improvement came after the early part.
+    public var lateProgress = 0.2
+    /// Oscillation needs swings between consecutive points of at least this fraction of the loss level. Hugging Face
+    /// logs average their steps (≈10% noise is normal); per-step OpenAI batches reach 50%.
+    public var swingLevel = 0.10
+    /// … and swings of at least this fraction of the smoothed curve's whole range: noise, not trend, dominates
+    /// (the Tuning Playbook's "noisy loss" reading).
+    public var swingTrend = 0.5
+    /// Training loss at the end this many times above its smoothed minimum (GL on training loss, GL ≥ 200%) is
+    /// divergence; Prechelt's GL applied to the training curve, far beyond any over-fitting range.
+    public var divergenceRise = 2.0
+    /// Under-fitting: the training loss fell by less than this fraction of its start while still improving.
+    /// OpenAI's fine-tuning guide: "if the model does not appear to be converging, increase the learning rate".
+    public var underfitDrop = 0.2
+    /// Moving-average window as a fraction of the points (series of 10 points or more), the usual 10% smoothing
+    /// of training-curve plots.
+    public var smoothingFraction = 0.1
+    /// Relative changes of a loss that fell below this fraction of its start are measured against this floor:
+    /// near zero any wiggle is a huge relative change.
+    public var lossFloorFraction = 0.1
+    /// A validation minimum before this fraction of the run counts as "well before the end" for checkpoint advice.
+    public var stopBeforeEnd = 0.9
+
+    public init() {}
+
+    /// The defaults above.
+    public static let standard = AdvisorThresholds()
+
+    /// Every threshold by name, for sensitivity tests and documentation.
+    public static var all: [(name: String, keyPath: WritableKeyPath<AdvisorThresholds, Double>)] { [
+        ("generalizationLoss", \.generalizationLoss), ("riseOverSwing", \.riseOverSwing),
+        ("stillImprovingGain", \.stillImprovingGain), ("tailShareOfProgress", \.tailShareOfProgress), ("flatGain", \.flatGain), ("tailFraction", \.tailFraction),
+        ("earlyFraction", \.earlyFraction), ("lateProgress", \.lateProgress), ("swingLevel", \.swingLevel),
+        ("swingTrend", \.swingTrend), ("divergenceRise", \.divergenceRise), ("underfitDrop", \.underfitDrop),
+        ("smoothingFraction", \.smoothingFraction), ("lossFloorFraction", \.lossFloorFraction),
+        ("stopBeforeEnd", \.stopBeforeEnd),
+    ] }
+}

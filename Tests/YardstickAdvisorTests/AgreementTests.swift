@@ -1,0 +1,132 @@
+import Foundation
+import Testing
+import YardstickAdvisor
+import YardstickTestSupport
+
+/// Agreement of the advisor with the annotator on a set of labelled runs.
+struct Agreement: CustomStringConvertible {
+    var runs = 0
+    var epochs = 0, overlap = 0, learningRate = 0, batchSize = 0, keepLearningRate = 0, keepBatchSize = 0
+    var truePositives: [DiagnosisLabel: Int] = [:], falsePositives: [DiagnosisLabel: Int] = [:], falseNegatives: [DiagnosisLabel: Int] = [:]
+    var rows: [String] = []
+
+    init(_ set: [LabelledRun], thresholds: AdvisorThresholds = .standard) {
+        for run in set {
+            let advice = Advisor.advise(run.curves, thresholds: thresholds)
+            let predicted = Set(advice.labels.map(\.rawValue))
+            runs += 1
+            epochs += advice.epochs.rawValue == run.epochs ? 1 : 0
+            overlap += predicted.isDisjoint(with: run.labels) ? 0 : 1
+            learningRate += advice.learningRate.rawValue == run.learningRate ? 1 : 0
+            batchSize += advice.batchSize.rawValue == run.batchSize ? 1 : 0
+            keepLearningRate += run.learningRate == "keep" ? 1 : 0
+            keepBatchSize += run.batchSize == "keep" ? 1 : 0
+            for label in DiagnosisLabel.allCases {
+                switch (predicted.contains(label.rawValue), run.labels.contains(label.rawValue)) {
+                case (true, true): truePositives[label, default: 0] += 1
+                case (true, false): falsePositives[label, default: 0] += 1
+                case (false, true): falseNegatives[label, default: 0] += 1
+                default: break
+                }
+            }
+            rows.append("\(run.id) \(predicted.isDisjoint(with: run.labels) ? "✗" : "✓") label \(run.labels.sorted().joined(separator: ",")) | advisor \(predicted.sorted().joined(separator: ",")) | epochs \(run.epochs)/\(advice.epochs.rawValue) lr \(run.learningRate)/\(advice.learningRate.rawValue) bs \(run.batchSize)/\(advice.batchSize.rawValue)")
+        }
+    }
+
+    func rate(_ n: Int) -> Double { runs == 0 ? 0 : Double(n) / Double(runs) }
+    var epochsRate: Double { rate(epochs) }
+    var overlapRate: Double { rate(overlap) }
+
+    func precision(_ l: DiagnosisLabel) -> Double {
+        let tp = truePositives[l, default: 0], fp = falsePositives[l, default: 0]
+        return tp + fp == 0 ? 0 : Double(tp) / Double(tp + fp)
+    }
+
+    func recall(_ l: DiagnosisLabel) -> Double {
+        let tp = truePositives[l, default: 0], fn = falseNegatives[l, default: 0]
+        return tp + fn == 0 ? 0 : Double(tp) / Double(tp + fn)
+    }
+
+    /// Mean F1 over the labels that occur in the annotations or the predictions (scikit-learn's default label
+    /// set); a label that occurs on one side only scores 0.
+    var macroF1: Double {
+        let present = DiagnosisLabel.allCases.filter {
+            truePositives[$0, default: 0] + falsePositives[$0, default: 0] + falseNegatives[$0, default: 0] > 0
+        }
+        guard !present.isEmpty else { return 0 }
+        return present.map { l in
+            let p = precision(l), r = recall(l)
+            return p + r == 0 ? 0 : 2 * p * r / (p + r)
+        }.reduce(0, +) / Double(present.count)
+    }
+
+    var description: String {
+        func f(_ x: Double) -> String { String(format: "%.3f", x) }
+        var s = "runs \(runs): epochs \(f(epochsRate)), label overlap \(f(overlapRate)), macro-F1 \(f(macroF1)), "
+            + "learning rate \(f(rate(learningRate))) (always keep \(f(rate(keepLearningRate)))), "
+            + "batch size \(f(rate(batchSize))) (always keep \(f(rate(keepBatchSize))))\n"
+        for l in DiagnosisLabel.allCases {
+            s += "  \(l.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0)) P \(f(precision(l)))  R \(f(recall(l)))  "
+                + "(tp \(truePositives[l, default: 0]), fp \(falsePositives[l, default: 0]), fn \(falseNegatives[l, default: 0]))\n"
+        }
+        return s
+    }
+}
+
+@Suite("Agreement with the labelled public curves")
+struct AgreementTests {
+    @Test func advisorAgreesWithTheAnnotatorOnDevelopmentAndCheckHalves() throws {
+        let all = try LabelledRun.all()
+        #expect(all.count == 47)
+        let dev = Agreement(all.filter(\.isDevelopment))
+        let check = Agreement(all.filter { !$0.isDevelopment })
+        let total = Agreement(all)
+        print("== development half (odd ids, rules tuned here)\n\(dev)")
+        print("== check half (even ids, not tuned on)\n\(check)")
+        print("== all 47\n\(total)")
+        print(total.rows.joined(separator: "\n"))
+        // Floors at the figures reached (README, "measured agreement"), so a regression fails. The issue's targets
+        // (held-out half: epochs ≥ 0.70, overlap ≥ 0.70, macro-F1 ≥ 0.6; all 47: epochs ≥ 0.80, overlap ≥ 0.75)
+        // are not all reached: see the README.
+        #expect(dev.epochsRate >= Self.reached.dev.epochs - 1e-9 && dev.overlapRate >= Self.reached.dev.overlap - 1e-9)
+        #expect(dev.macroF1 >= Self.reached.dev.macroF1 - 1e-9)
+        #expect(check.epochsRate >= Self.reached.check.epochs - 1e-9 && check.overlapRate >= Self.reached.check.overlap - 1e-9)
+        #expect(check.macroF1 >= Self.reached.check.macroF1 - 1e-9)
+        #expect(total.epochsRate >= Self.reached.all.epochs - 1e-9 && total.overlapRate >= Self.reached.all.overlap - 1e-9)
+        #expect(total.macroF1 >= Self.reached.all.macroF1 - 1e-9)
+        // Learning rate and batch size: never worse than always answering keep.
+        #expect(total.learningRate >= total.keepLearningRate && total.batchSize >= total.keepBatchSize)
+    }
+
+    static let reached = (
+        dev: (epochs: 22.0 / 25, overlap: 23.0 / 25, macroF1: 0.84),
+        check: (epochs: 12.0 / 22, overlap: 12.0 / 22, macroF1: 0.43),
+        all: (epochs: 34.0 / 47, overlap: 35.0 / 47, macroF1: 0.70)
+    )
+}
+
+@Suite("Threshold sensitivity")
+struct ThresholdSensitivityTests {
+    /// Each threshold alone scaled by 0.75 and 1.25: development-half agreement must barely move, or the rules
+    /// depend on a lucky constant rather than on the curves.
+    @Test func everyThresholdMovedByAQuarterChangesDevelopmentAgreementLittle() throws {
+        let dev = try LabelledRun.all().filter(\.isDevelopment)
+        let base = Agreement(dev)
+        var worst = 0.0
+        var table = "threshold            ×0.75 epochs/overlap   ×1.25 epochs/overlap   (base \(String(format: "%.2f/%.2f", base.epochsRate, base.overlapRate)))\n"
+        for (name, keyPath) in AdvisorThresholds.all {
+            var cells: [String] = []
+            for factor in [0.75, 1.25] {
+                var t = AdvisorThresholds.standard
+                t[keyPath: keyPath] *= factor
+                let a = Agreement(dev, thresholds: t)
+                worst = max(worst, abs(a.epochsRate - base.epochsRate), abs(a.overlapRate - base.overlapRate))
+                cells.append(String(format: "%.2f/%.2f", a.epochsRate, a.overlapRate))
+            }
+            table += name.padding(toLength: 21, withPad: " ", startingAt: 0) + cells[0].padding(toLength: 23, withPad: " ", startingAt: 0) + cells[1] + "\n"
+        }
+        print(table + "largest change: \(String(format: "%.2f", worst))")
+        // At most 3 of the 25 development runs may change their agreement for any single ±25% move.
+        #expect(worst <= 0.12 + 1e-9)
+    }
+}
