@@ -19,12 +19,15 @@ struct CSVField {
 struct CSVScanner {
     let bytes: UnsafeBufferPointer<UInt8>
     let file: String
+    /// `,` for CSV, a tab for TSV.
+    let delimiter: UInt8
     private var pos: Int
     private var line = 1
 
-    init(bytes: UnsafeBufferPointer<UInt8>, file: String) {
+    init(bytes: UnsafeBufferPointer<UInt8>, file: String, delimiter: UInt8 = UInt8(ascii: ",")) {
         self.bytes = bytes
         self.file = file
+        self.delimiter = delimiter
         self.pos = bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
     }
 
@@ -60,15 +63,15 @@ struct CSVScanner {
                 }
                 fields.append(CSVField(start: start, end: pos, hasEscapedQuotes: escaped))
                 pos += 1
-                while pos < count, NumberParsing.isBlank(bytes[pos]) { pos += 1 }
-                if pos < count, bytes[pos] != UInt8(ascii: ","), bytes[pos] != 0x0A, bytes[pos] != 0x0D {
+                while pos < count, bytes[pos] != delimiter, NumberParsing.isBlank(bytes[pos]) { pos += 1 }
+                if pos < count, bytes[pos] != delimiter, bytes[pos] != 0x0A, bytes[pos] != 0x0D {
                     throw LogError(file: file, line: line, message: "unexpected text after a closing quote")
                 }
             } else {
                 let start = pos
                 while pos < count {
                     let b = bytes[pos]
-                    if b == UInt8(ascii: ",") || b == 0x0A || b == 0x0D { break }
+                    if b == delimiter || b == 0x0A || b == 0x0D { break }
                     pos += 1
                 }
                 fields.append(CSVField(start: start, end: pos, hasEscapedQuotes: false))
@@ -76,7 +79,7 @@ struct CSVScanner {
             guard pos < count else { return rowLine }
             let b = bytes[pos]
             pos += 1
-            if b == UInt8(ascii: ",") { continue }
+            if b == delimiter { continue }
             if b == 0x0D, pos < count, bytes[pos] == 0x0A { pos += 1 }
             line += 1
             return rowLine
@@ -99,5 +102,35 @@ struct CSVScanner {
         guard fields.count == 1 else { return false }
         let f = fields[0]
         return NumberParsing.trimmed(slice(f)).isEmpty && (f.start == 0 || bytes[f.start - 1] != UInt8(ascii: "\""))
+    }
+}
+
+/// A CSV or TSV file with a header row, as text: for tools that read tables of examples rather than numbers.
+public enum CSVTable {
+    /// The header and every non-blank row with the 1-based line it starts on (a quoted field may span lines).
+    /// - Throws: ``LogError`` naming the file and line of a malformed row, or of a row whose field count
+    ///   differs from the header's.
+    public static func read(data: Data, path: String, delimiter: Character = ",") throws -> (header: [String], rows: [(line: Int, fields: [String])]) {
+        guard let byte = delimiter.asciiValue else { throw LogError(file: path, message: "the delimiter must be ASCII") }
+        return try data.withUnsafeBytes { raw in
+            var scanner = CSVScanner(bytes: raw.bindMemory(to: UInt8.self), file: path, delimiter: byte)
+            var fields: [CSVField] = []
+            var header: [String]?
+            var rows: [(line: Int, fields: [String])] = []
+            while let line = try scanner.nextRow(into: &fields) {
+                if scanner.isBlank(fields) { continue }
+                let texts = fields.map(scanner.text)
+                guard let columns = header else {
+                    header = texts.map { $0.trimmingCharacters(in: .whitespaces) }
+                    continue
+                }
+                guard texts.count == columns.count else {
+                    throw LogError(file: path, line: line, message: "row has \(texts.count) fields, the header has \(columns.count)")
+                }
+                rows.append((line, texts))
+            }
+            guard let header else { throw LogError(file: path, message: "empty file: no header row") }
+            return (header, rows)
+        }
     }
 }

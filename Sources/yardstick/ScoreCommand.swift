@@ -30,66 +30,17 @@ struct ScoreCommand: ParsableCommand {
     @Option(name: .customLong("ref-field"), help: "Field of --data rows with the reference: a string or an array of strings.")
     var referenceField: String = "reference"
 
-    @Option(help: "BLEU tokenizer: 13a, intl, zh, char, none.")
-    var tokenize: String = "13a"
-    @Flag(help: "Lowercase before scoring (BLEU, chrF).")
-    var lowercase = false
-    @Option(help: "BLEU smoothing: exp, floor, add-k, none.")
-    var smooth: String = "exp"
-    @Option(help: "Value for floor (default 0.1) or add-k (default 1) smoothing.")
-    var smoothValue: Double?
-    @Flag(inversion: .prefixedNo, help: "BLEU effective order (default: off for corpus, on for --sentence).")
-    var effectiveOrder: Bool?
-    @Option(help: "chrF character n-gram order.")
-    var charOrder = 6
-    @Option(help: "chrF word n-gram order (2 = chrF++).")
-    var wordOrder = 0
-    @Option(help: "chrF beta.")
-    var beta = 2
-    @Flag(help: "chrF: keep whitespace in character n-grams.")
-    var whitespace = false
-    @Flag(help: "chrF: eps smoothing as in the original chrF++.py.")
-    var epsSmoothing = false
-    @Flag(help: "TER: normalize punctuation and tokenization.")
-    var normalized = false
-    @Flag(help: "TER: remove punctuation.")
-    var noPunct = false
-    @Flag(help: "TER: split Asian characters (with --normalized).")
-    var asianSupport = false
-    @Flag(help: "TER: case-sensitive.")
-    var caseSensitive = false
-    @Option(help: "ROUGE types, comma-separated: rouge1,rouge2,rougeL,rougeLsum.")
-    var types: String = "rouge1,rouge2,rougeL,rougeLsum"
-    @Flag(help: "ROUGE: Porter stemmer for tokens longer than 3 characters.")
-    var stemmer = false
-    @Option(help: "ROUGE tokenizer: rouge-score (compatible, ASCII only) or unicode.")
-    var tokenizer: String = "rouge-score"
-    @Option(help: ArgumentHelp(
-        "exact-match normalisation, comma-separated: lowercase, whitespace, punctuation (ASCII string.punctuation), punctuation-unicode (also Unicode P*), articles; squad = the SQuAD v1.1 script's normalize_answer (lowercase, ASCII punctuation, articles, whitespace); squad-unicode = squad with punctuation-unicode.",
-        valueName: "steps"))
-    var normalize: String?
+    @OptionGroup var metricOptions: MetricOptions
     @Flag(help: "Paired bootstrap resampling against the first system (default with several systems).")
     var pairedBs = false
     @Flag(help: "Paired approximate randomization against the first system.")
     var pairedAr = false
-    @Option(help: "Bootstrap resamples for confidence intervals and --paired-bs.")
-    var resamples = 1000
     @Option(help: "Trials for --paired-ar.")
     var trials = 10000
-    @Flag(help: "Bootstrap confidence intervals (on by default).")
-    var confidence = false
-    @Flag(help: "Skip the confidence intervals.")
-    var noConfidence = false
-    @Option(help: "Confidence level of the intervals.")
-    var confidenceLevel = 0.95
-    @Option(help: "Random seed of resampling, or 'none' for OS entropy.")
-    var seed: String = "12345"
     @Flag(help: "Per-segment scores as JSON Lines.")
     var sentence = false
     @Flag(help: "JSON output.")
     var json = false
-    @Option(help: "Worker threads (default: $YARDSTICK_THREADS, else all cores).")
-    var threads: Int?
     @Option(name: .customLong("run"), help: ArgumentHelp(
         "Record the score, its interval and the per-example results as evaluations of this run (id, prefix, name or job id; a new run of that name when none matches). Repeat once per --hyp.",
         valueName: "run"))
@@ -102,82 +53,20 @@ struct ScoreCommand: ParsableCommand {
         if data == nil && hypotheses.isEmpty { throw ValidationError("give --hyp FILE (and --ref FILE), or --data FILE.jsonl") }
         if data != nil && !hypotheses.isEmpty { throw ValidationError("--data and --hyp cannot be combined") }
         if data == nil && references.isEmpty { throw ValidationError("give at least one --ref FILE") }
-        if BLEU.Tokenizer(rawValue: tokenize) == nil { throw ValidationError("unknown --tokenize '\(tokenize)' (13a, intl, zh, char, none)") }
-        if BLEU.Smoothing(name: smooth, value: smoothValue) == nil { throw ValidationError("unknown --smooth '\(smooth)' (exp, floor, add-k, none)") }
-        if ROUGE.Tokenizer(rawValue: tokenizer) == nil { throw ValidationError("unknown --tokenizer '\(tokenizer)' (rouge-score, unicode)") }
-        if charOrder < 0 || wordOrder < 0 || charOrder + wordOrder == 0 {
-            throw ValidationError("--char-order and --word-order must be non-negative, and not both 0")
-        }
-        if beta < 0 { throw ValidationError("--beta must be non-negative") }
-        if pairedBs && pairedAr { throw ValidationError("choose one of --paired-bs and --paired-ar") }
-        if !(confidenceLevel > 0 && confidenceLevel < 1) { throw ValidationError("--confidence-level must be between 0 and 1") }
-        if resamples < 1 || trials < 1 { throw ValidationError("--resamples and --trials must be positive") }
-        if seed != "none" && UInt64(seed) == nil { throw ValidationError("--seed takes a non-negative integer or 'none'") }
         let systemCount = data == nil ? hypotheses.count : max(1, hypothesisFields.count)
         if !recordRuns.isEmpty && recordRuns.count != systemCount {
             throw ValidationError("give one --run per system (\(systemCount) systems, \(recordRuns.count) --run)")
         }
         if !recordRuns.isEmpty && sentence { throw ValidationError("--run records corpus scores; drop --sentence") }
-        _ = try rougeTypes()
-        _ = try normalization()
-    }
-
-    func rougeTypes() throws -> [ROUGE.RougeType] {
-        try types.split(separator: ",").map { name in
-            guard let t = ROUGE.RougeType(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
-                throw ValidationError("unknown ROUGE type '\(name)' (rouge1, rouge2, rougeL, rougeLsum)")
-            }
-            return t
-        }
-    }
-
-    func normalization() throws -> ExactMatch.Normalization {
-        guard let normalize else { return [] }
-        var n: ExactMatch.Normalization = []
-        for part in normalize.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
-            switch part {
-            case "lowercase": n.insert(.lowercase)
-            case "whitespace": n.insert(.whitespace)
-            case "punctuation": n.insert(.punctuation)
-            case "articles": n.insert(.articles)
-            case "punctuation-unicode": n.insert(.unicodePunctuation)
-            case "squad": n.formUnion(.squad)
-            case "squad-unicode": n.formUnion(.squadUnicode)
-            default:
-                throw ValidationError(
-                    "unknown --normalize '\(part)' (lowercase, whitespace, punctuation, punctuation-unicode, articles, squad, squad-unicode)")
-            }
-        }
-        return n
+        if pairedBs && pairedAr { throw ValidationError("choose one of --paired-bs and --paired-ar") }
+        if trials < 1 { throw ValidationError("--trials must be positive") }
     }
 
     func configuration() throws -> ScoreConfiguration {
-        var c = ScoreConfiguration()
-        c.tokenize = BLEU.Tokenizer(rawValue: tokenize)!
-        c.lowercase = lowercase
-        c.smoothing = BLEU.Smoothing(name: smooth, value: smoothValue)!
-        c.effectiveOrder = effectiveOrder
-        c.charOrder = charOrder
-        c.wordOrder = wordOrder
-        c.beta = beta
-        c.whitespace = whitespace
-        c.epsSmoothing = epsSmoothing
-        c.normalized = normalized
-        c.noPunct = noPunct
-        c.asianSupport = asianSupport
-        c.caseSensitive = caseSensitive
-        c.rougeTypes = try rougeTypes()
-        c.stemmer = stemmer
-        c.rougeTokenizer = ROUGE.Tokenizer(rawValue: tokenizer)!
-        c.normalization = try normalization()
-        c.confidence = !noConfidence
-        c.confidenceLevel = confidenceLevel
-        c.resamples = resamples
+        var c = try metricOptions.configuration()
         c.randomizationTrials = trials
         c.pairedTest = pairedAr ? .approximateRandomization : (pairedBs ? .bootstrap : nil)
-        c.seed = seed == "none" ? nil : UInt64(seed)
         c.sentence = sentence
-        c.threads = threads
         c.collectSegmentScores = !recordRuns.isEmpty
         return c
     }

@@ -165,8 +165,13 @@ public enum SegmentInput {
 
     /// Every non-blank line of a JSON Lines file as an object, with its 1-based line number.
     public static func readJSONLObjects(path: String) throws -> [(line: Int, object: [String: Any])] {
+        try readJSONLObjects(data: readData(path: path), path: path)
+    }
+
+    /// Every non-blank line of JSON Lines bytes as an object; see ``readJSONLObjects(path:)``.
+    public static func readJSONLObjects(data: Data, path: String) throws -> [(line: Int, object: [String: Any])] {
         let name = path == "-" ? "<stdin>" : path
-        let bytes = try validatedUTF8(readData(path: path), path: name)
+        let bytes = try validatedUTF8(data, path: name)
         if bytes.isEmpty { throw InputError(file: name, message: "file is empty") }
         var out: [(line: Int, object: [String: Any])] = []
         var lineNumber = 0

@@ -1,0 +1,321 @@
+import ArgumentParser
+import Foundation
+import YardstickMetrics
+import YardstickRunner
+import YardstickStore
+
+/// `yardstick eval`: ask a model for every example of a held-out set, score the answers, keep everything.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Run a held-out set through a model, score the outputs and record them in a run.",
+        discussion: """
+            --model is file:PATH (predictions already made: JSON Lines with id and prediction, or one per line), \
+            command:'CMD …' (a local program speaking JSON Lines on stdin/stdout, one process per worker) or \
+            openai:MODEL (any OpenAI-compatible API; --base-url, default $OPENAI_BASE_URL or the official API; the \
+            key comes from the environment variable named by --api-key-env and is never stored or printed).
+
+            Every answer is committed to the store as it arrives and successful answers are cached by a hash of \
+            the provider, base URL, model, every generation setting and the exact request: running the same \
+            evaluation again (after a crash, or with another metric) asks only for what is missing.
+            """)
+
+    @Option(help: "The held-out set: JSON Lines (prompt/completion, chat messages, any fields) or CSV/TSV.") var data: String
+    @Option(help: "auto, prompt-completion, chat, fields, csv, tsv.") var format: String = "auto"
+    @Option(help: "Field (or column) holding the request.") var inputField: String?
+    @Option(help: "Field (or column) holding the reference: a string, a number or an array of strings.") var referenceField: String?
+    @Option(help: ArgumentHelp("file:PATH, command:'CMD', or openai:MODEL.", valueName: "spec")) var model: String
+    @Option(help: "Comma-separated: accuracy, exact-match, bleu, chrf, ter, rouge.") var metrics: String = "exact-match"
+
+    @Option(help: "Experiment of the run (created when missing).") var experiment = "default"
+    @Option(name: .customLong("run"), help: "Run name (or id, prefix, job id) to create or extend (default: derived from the model).")
+    var runName: String?
+    @Option(help: "Extend this existing run (id, prefix or job id).") var runId: String?
+    @Option(help: "Provider job id of the model (ftjob-…), stored with the run.") var jobId: String?
+    @Option(name: .customLong("param"), help: ArgumentHelp("Hyperparameter of the run.", valueName: "key=value")) var params: [TrackingKeyValue] = []
+
+    @Option(help: "chat or completions (openai).") var endpoint: String = "chat"
+    @Option(help: "Base URL of the API (openai; default $OPENAI_BASE_URL or https://api.openai.com/v1).") var baseUrl: String?
+    @Option(help: "Environment variable holding the API key (openai).") var apiKeyEnv = "OPENAI_API_KEY"
+    @Option(help: "Sampling temperature.") var temperature: Double?
+    @Option(help: "Maximum tokens per answer.") var maxTokens: Int?
+    @Option(help: "Stop sequence (repeatable); answers are also cut there.") var stop: [String] = []
+    @Option(help: "System message before each request (chat).") var system: String?
+    @Option(help: "Request template; {prompt} is replaced by the example's prompt (e.g. \"{prompt} ->\").") var promptTemplate: String?
+    @Option(help: "Classification labels, comma-separated: an answer maps to the first label it mentions.") var labels: String?
+    @Flag(help: "Keep surrounding whitespace of answers.") var noTrim = false
+
+    @Option(help: "Requests in flight at most.") var concurrency = 8
+    @Option(help: "Requests started per second at most.") var rps: Double?
+    @Option(help: "Seconds one request may take.") var timeout: Double = 60
+    @Option(help: "Retries of a transient failure (429, 5xx, timeout, dropped connection, malformed response).") var maxRetries = 4
+    @Option(help: ArgumentHelp("Stop the run after this many examples failed for good (N, 0.1 or 10%).", valueName: "n|fraction"))
+    var maxFailures: String?
+    @Flag(help: "Ignore cached answers (new answers replace them).") var refresh = false
+    @Flag(help: "Print each example's cache key, whether it is cached, and the key's parts; send nothing.") var cacheKeys = false
+    @Flag(help: "JSON output.") var json = false
+    @OptionGroup var metricOptions: MetricOptions
+    @OptionGroup var store: StoreOptions
+
+    func validate() throws {
+        if HeldOutFormat(rawValue: format) == nil {
+            throw ValidationError("unknown --format '\(format)' (\(HeldOutFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        if GenerationSettings.Endpoint(rawValue: endpoint) == nil { throw ValidationError("--endpoint is chat or completions") }
+        if concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
+        if let rps, rps <= 0 { throw ValidationError("--rps must be positive") }
+        if timeout <= 0 { throw ValidationError("--timeout must be positive") }
+        if maxRetries < 0 { throw ValidationError("--max-retries must not be negative") }
+        if let maxFailures, FailureLimit(parsing: maxFailures) == nil {
+            throw ValidationError("--max-failures takes a count, a fraction below 1, or a percentage")
+        }
+        if runName != nil && runId != nil { throw ValidationError("give --run or --run-id, not both") }
+        guard ["file:", "command:", "openai:"].contains(where: { model.hasPrefix($0) }), model.split(separator: ":", maxSplits: 1).count == 2 else {
+            throw ValidationError("--model is file:PATH, command:'CMD' or openai:MODEL")
+        }
+        _ = try EvaluationScoring.parseMetrics(metrics)
+    }
+
+    var settings: GenerationSettings {
+        var s = GenerationSettings()
+        s.endpoint = GenerationSettings.Endpoint(rawValue: endpoint) ?? .chat
+        s.temperature = temperature
+        s.maxTokens = maxTokens
+        s.stop = stop
+        s.system = system
+        s.promptTemplate = promptTemplate
+        return s
+    }
+
+    var processing: OutputProcessing {
+        OutputProcessing(trim: !noTrim, stop: stop,
+                         labels: labels.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? [])
+    }
+
+    func provider(for set: HeldOutSet) throws -> any ModelProvider {
+        let value = String(model.split(separator: ":", maxSplits: 1)[1])
+        if model.hasPrefix("file:") { return try FileProvider(path: value, examples: set.examples) }
+        if model.hasPrefix("command:") { return CommandProvider(command: value, workers: concurrency) }
+        let environment = ProcessInfo.processInfo.environment
+        let base = baseUrl ?? environment["OPENAI_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://api.openai.com/v1"
+        guard let url = URL(string: base), url.scheme == "http" || url.scheme == "https" else {
+            throw TrackingFailure("--base-url '\(base)' is not an http(s) URL")
+        }
+        return OpenAIProvider(model: value, baseURL: url, apiKey: environment[apiKeyEnv])
+    }
+
+    func run() throws {
+        try TrackingIO.reportingErrors {
+            signal(SIGPIPE, SIG_IGN)  // a command provider that exits must not take yardstick with it
+            var options = HeldOutSet.Options(format: HeldOutFormat(rawValue: format) ?? .auto)
+            options.inputField = inputField
+            options.referenceField = referenceField
+            let set = try HeldOutSet.read(path: data, options: options)
+            let provider = try provider(for: set)
+            var runnerOptions = RunnerOptions()
+            runnerOptions.concurrency = concurrency
+            runnerOptions.requestsPerSecond = rps
+            runnerOptions.timeout = timeout
+            runnerOptions.maxRetries = maxRetries
+            runnerOptions.maxFailures = maxFailures.flatMap(FailureLimit.init(parsing:))
+            runnerOptions.refresh = refresh
+            let runner = EvaluationRunner(provider: provider, settings: settings, options: runnerOptions)
+            if cacheKeys { return try printCacheKeys(set: set, runner: runner) }
+            try Blocking.run { try await self.evaluate(set: set, runner: runner) }
+        }
+    }
+
+    func printCacheKeys(set: HeldOutSet, runner: EvaluationRunner) throws {
+        let store = try self.store.open()
+        let keys = set.examples.map(runner.cacheKey)
+        let cached = try store.cachedResponses(keys: keys)
+        var out = ""
+        for (example, key) in zip(set.examples, keys) {
+            out += JSONValue.object([
+                ("id", .string(example.id)), ("key", .string(key)), ("cached", .bool(cached[key] != nil)),
+                ("parts", .raw(runner.cacheParts(example).serialized())),
+            ]).serialized() + "\n"
+        }
+        TrackingIO.write(out)
+    }
+
+    func evaluate(set: HeldOutSet, runner: EvaluationRunner) async throws {
+        let shared = try SharedStore(path: store.path)
+        let metricNames = try EvaluationScoring.parseMetrics(metrics)
+        let provider = runner.provider
+        let settingsJSON = JSONValue.object(provider.identity + [("settings", settings.json)])
+        let content = set.content
+        let requested = runName ?? runId ?? "eval-" + provider.label.replacingOccurrences(of: "/", with: "-")
+        let (run, predictionSet) = try await shared.perform { [experiment, jobId, params, runId] store -> (Run, Int64) in
+            var run: Run
+            if runId != nil {
+                run = try store.resolveRun(requested, experiment: nil)
+            } else {
+                run = try store.resolveOrCreateRun(requested, experiment: experiment)
+            }
+            if !params.isEmpty { try store.logParams(run: run.id, params.map { ($0.key, ParamValue(parsing: $0.value)) }) }
+            if let jobId { try store.setJobID(run: run.id, jobId) }
+            try store.setStatus(run: run.id, "running")
+            run = try store.run(id: run.id) ?? run
+            return (run, try store.predictionSet(run: run.id, dataset: content, settings: settingsJSON))
+        }
+        let progress = ProgressLine(total: set.examples.count)
+        let statistics: RunnerStatistics
+        do {
+            statistics = try await runner.run(set.examples, store: shared, set: predictionSet) { progress.update($0) }
+        } catch {
+            progress.finish()
+            await provider.shutdown()
+            try? await shared.perform { try $0.setStatus(run: run.id, "failed", endedAt: Date()) }
+            throw error
+        }
+        progress.finish()
+        await provider.shutdown()
+
+        let stored = try await shared.perform { try $0.predictions(set: predictionSet) }
+        let hypotheses = EvaluationScoring.hypotheses(stored, count: set.examples.count, processing: processing)
+        let configuration = try metricOptions.configuration()
+        let scores = try EvaluationScoring.score(set, hypotheses: hypotheses, metrics: metricNames,
+                                                 configuration: configuration, name: provider.label)
+        var records: [PredictionRecord] = []
+        records.reserveCapacity(stored.count)
+        for (example, p) in zip(set.examples, stored) {
+            records.append(PredictionRecord(
+                exampleID: example.id, input: example.inputText, references: example.references, prediction: p.prediction,
+                error: p.error, latencyMs: p.latencyMs, cached: p.cached, promptTokens: p.promptTokens,
+                completionTokens: p.completionTokens))
+        }
+        let failedRun = statistics.stopped || (statistics.total > 0 && stored.allSatisfy { $0.prediction == nil })
+        let record = EvaluationRecord(scores: scores, dataset: content, predictions: records.count == set.examples.count ? records : [],
+                                      settings: settingsJSON)
+        let evaluationID = try await shared.perform { store in
+            try store.transaction {
+                let id = try store.recordEvaluation(run: run.id, record)
+                try store.setStatus(run: run.id, failedRun ? "failed" : "finished", endedAt: Date())
+                return id
+            }
+        }
+        let failures = stored.filter { $0.prediction == nil }.count
+        if json {
+            TrackingIO.write(summaryJSON(run: run, evaluationID: evaluationID, set: set, content: content, statistics: statistics,
+                                         failures: failures, scores: scores, provider: provider).serialized() + "\n")
+        } else {
+            TrackingIO.write(summaryText(run: run, set: set, content: content, statistics: statistics, failures: failures,
+                                         scores: scores, provider: provider))
+        }
+        if statistics.stopped {
+            throw TrackingFailure("the run stopped: \(statistics.failed) examples failed for good (--max-failures \(maxFailures ?? "")); run \(run.name) is marked failed")
+        }
+        if failedRun { throw TrackingFailure("every example failed; run \(run.name) is marked failed") }
+    }
+
+    func summaryJSON(run: Run, evaluationID: Int64, set: HeldOutSet, content: DatasetContent, statistics: RunnerStatistics,
+                     failures: Int, scores: [SystemScore], provider: any ModelProvider) -> JSONValue {
+        .object([
+            ("run", .object([("id", .string(run.id)), ("name", .string(run.name)), ("experiment", .string(run.experiment))])),
+            ("evaluation_id", .int(Int(evaluationID))),
+            ("dataset", .object([("label", .string(String(content.contentSHA256.prefix(8)))), ("path", .string(set.path)),
+                                 ("content_sha256", .string(content.contentSHA256)), ("n_examples", .int(set.examples.count))])),
+            ("model", .string(provider.label)),
+            ("examples", .int(statistics.total)), ("already_done", .int(statistics.alreadyDone)),
+            ("from_cache", .int(statistics.fromCache)), ("answered", .int(statistics.succeeded)),
+            ("requests", .int(statistics.requests)), ("retries", .int(statistics.retries)), ("failed", .int(failures)),
+            ("stopped", .bool(statistics.stopped)), ("seconds", .double(statistics.seconds)),
+            ("metrics", .array(scores.flatMap { score in
+                score.headlines.map { h in
+                    .object([("name", .string(h.metric)), ("score", .double(h.value)), ("ci_low", .number(h.low)),
+                             ("ci_high", .number(h.high)), ("ci_level", .number(h.low == nil ? nil : score.confidenceLevel)),
+                             ("signature", .string(score.signature))])
+                }
+            })),
+        ])
+    }
+
+    func summaryText(run: Run, set: HeldOutSet, content: DatasetContent, statistics: RunnerStatistics, failures: Int,
+                     scores: [SystemScore], provider: any ModelProvider) -> String {
+        var rows: [[String]] = []
+        for score in scores {
+            for h in score.headlines {
+                var ci = "-"
+                if let low = h.low, let high = h.high {
+                    ci = "[\(TrackingOutput.short(low)), \(TrackingOutput.short(high))]"
+                }
+                rows.append([h.metric, TrackingOutput.short(h.value), ci, score.signature])
+            }
+        }
+        let level = scores.first?.confidenceLevel.map { "\(TrackingOutput.short($0 * 100))% CI" } ?? "CI"
+        var out = "\(provider.label) on \(set.path) (\(set.examples.count) examples, dataset \(content.contentSHA256.prefix(8))) → run \(run.name) [\(run.id.prefix(8))] in \(run.experiment)\n"
+        out += TrackingOutput.table(["METRIC", "SCORE", level, "SIGNATURE"], rows)
+        out += String(format: "%d answered, %d from cache, %d already stored, %d failed; %d requests (%d retries) in %.1f s\n",
+                      statistics.succeeded, statistics.fromCache, statistics.alreadyDone, failures, statistics.requests,
+                      statistics.retries, statistics.seconds)
+        return out
+    }
+}
+
+/// Runs async work from a synchronous command and waits for it.
+enum Blocking {
+    final class Box: @unchecked Sendable {
+        var error: Error?
+    }
+
+    static func run(_ body: @escaping @Sendable () async throws -> Void) throws {
+        let box = Box()
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            do { try await body() } catch { box.error = error }
+            done.signal()
+        }
+        done.wait()
+        if let error = box.error { throw error }
+    }
+}
+
+/// The progress of a run on stderr: a bar redrawn in place on a terminal, a plain line every few seconds
+/// otherwise; stdout keeps only the result.
+final class ProgressLine: @unchecked Sendable {
+    let total: Int
+    let terminal = isatty(2) != 0
+    private let lock = NSLock()
+    private let started = Date()
+    private var lastDraw = Date.distantPast
+    private var drew = false
+    private var last: RunnerStatistics?
+
+    init(total: Int) { self.total = total }
+
+    func update(_ s: RunnerStatistics) {
+        lock.lock()
+        defer { lock.unlock() }
+        last = s
+        let now = Date()
+        guard now.timeIntervalSince(lastDraw) >= (terminal ? 0.1 : 5) else { return }
+        lastDraw = now
+        draw(s, final: false)
+    }
+
+    func finish() {
+        lock.lock()
+        defer { lock.unlock() }
+        if let last, drew || !terminal { draw(last, final: true) }
+    }
+
+    private func draw(_ s: RunnerStatistics, final: Bool) {
+        let done = s.alreadyDone + s.fromCache + s.succeeded + s.failed
+        let elapsed = Date().timeIntervalSince(started)
+        let answered = s.succeeded + s.failed
+        let rate = elapsed > 0 ? Double(answered) / elapsed : 0
+        let left = total - done
+        let eta = rate > 0 ? String(format: "%.0fs", Double(left) / rate) : "?"
+        let counts = "\(done)/\(total) \(String(format: "%.1f", rate))/s ETA \(eta) retries \(s.retries) errors \(s.failed)"
+        if terminal {
+            let width = 24
+            let filled = total > 0 ? width * done / total : width
+            let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+            FileHandle.standardError.write(Data("\r\u{1B}[2K[\(bar)] \(counts)\(final ? "\n" : "")".utf8))
+        } else {
+            FileHandle.standardError.write(Data("progress: \(counts)\n".utf8))
+        }
+        drew = true
+    }
+}
