@@ -114,6 +114,7 @@ public enum Importers {
             let kinds = Set(items.compactMap { $0.object?["object"]?.string })
             if kinds.contains(OpenAIImporter.jobObject) { return .openaiJob }
             if kinds.contains(OpenAIImporter.eventObject) { return .openaiEvents }
+            if kinds.contains(OpenAIImporter.checkpointObject) { return .openaiCheckpoints }
             if items.isEmpty {
                 throw LogError(
                     file: file,
@@ -163,6 +164,8 @@ public enum Importers {
             return try OpenAIImporter.jobs(json ?? document(bytes, file: file), bytes: bytes, file: file)
         case .openaiEvents:
             return [try OpenAIImporter.events(json ?? document(bytes, file: file), bytes: bytes, file: file)]
+        case .openaiCheckpoints:
+            return [try OpenAIImporter.checkpoints(json ?? document(bytes, file: file), file: file)]
         case .hfTrainerState:
             return [try HuggingFaceImporter.parse(json ?? document(bytes, file: file), bytes: bytes, file: file)]
         case .llamaFactory:

@@ -122,6 +122,36 @@ enum OpenAIImporter {
         return run
     }
 
+    // MARK: Checkpoints
+
+    static let checkpointObject = "fine_tuning.job.checkpoint"
+
+    /// A checkpoint list (`GET /fine_tuning/jobs/{id}/checkpoints`): each checkpoint's model name as a tag
+    /// `checkpoint.step-N` (so advice can name the checkpoint to use) and the full-validation metrics, which only
+    /// checkpoints carry. The per-step losses they repeat come from the events and the results file.
+    static func checkpoints(_ root: LogJSON, file: String) throws -> TrainingLog {
+        guard let list = root.object, let data = list["data"]?.array else {
+            throw LogError(file: file, line: 1, message: "expected a list response of fine_tuning.job.checkpoint objects")
+        }
+        var run = TrainingLog(provider: "openai")
+        var points: [MetricPoint] = []
+        for item in data.compactMap(\.object) where item["object"]?.string == checkpointObject {
+            if run.jobID == nil { run.jobID = item["fine_tuning_job_id"]?.string }
+            guard let step = item["step_number"]?.int64 else { continue }
+            if let model = item["fine_tuned_model_checkpoint"]?.string {
+                run.tags.append((key: "checkpoint.step-\(step)", value: model))
+            }
+            let wall = item["created_at"]?.double
+            for (key, value) in item["metrics"]?.object?.entries ?? [] where key.hasPrefix("full_valid") {
+                guard let v = value.measurement else { continue }
+                points.append(MetricPoint(key: MetricKey.canonicalOpenAI(key), step: step, value: v, wallTime: wall))
+            }
+        }
+        run.suggestedName = run.jobID
+        run.metrics = normalizedMetrics(points)
+        return run
+    }
+
     // MARK: Result files
 
     /// The per-step result CSV (current or legacy columns). Empty cells are steps without that measurement.

@@ -74,6 +74,7 @@ public struct DatasetReference: Sendable, Equatable {
 public enum ImportFormat: String, Sendable, CaseIterable {
     case openaiJob = "openai-job"
     case openaiEvents = "openai-events"
+    case openaiCheckpoints = "openai-checkpoints"
     case openaiResults = "openai-results"
     case hfTrainerState = "hf-trainer-state"
     case llamaFactory = "llama-factory"

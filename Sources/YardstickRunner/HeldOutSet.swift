@@ -112,12 +112,21 @@ public struct HeldOutSet: Sendable {
 
     /// Reads held-out examples from bytes; see ``read(path:options:)``.
     public static func read(data: Data, path: String, options: Options = Options()) throws -> HeldOutSet {
+        let scanned = try scan(data: data, path: path, options: options)
+        if let first = scanned.problems.first { throw first }
+        return scanned.set
+    }
+
+    /// Reads every example it can and collects a problem per bad row instead of stopping at the first (for
+    /// `yardstick check`). Throws only when the file as a whole cannot be read.
+    public static func scan(data: Data, path: String, options: Options = Options()) throws -> (set: HeldOutSet, problems: [HeldOutError]) {
         var format = options.format
         let lower = path.lowercased()
         if format == .auto, lower.hasSuffix(".csv") { format = .csv }
         if format == .auto, lower.hasSuffix(".tsv") { format = .tsv }
         if format == .csv || format == .tsv {
-            return try readTable(data: data, path: path, delimiter: format == .csv ? "," : "\t", options: options, format: format)
+            let set = try readTable(data: data, path: path, delimiter: format == .csv ? "," : "\t", options: options, format: format)
+            return (set, duplicateIDs(set.examples, path: path))
         }
         let rows = try jsonRows(data: data, path: path)
         guard let first = rows.first else { throw HeldOutError(file: path, message: "the file holds no examples") }
@@ -129,7 +138,9 @@ public struct HeldOutSet: Sendable {
         }
         var examples: [HeldOutExample] = []
         examples.reserveCapacity(rows.count)
+        var problems: [HeldOutError] = []
         for row in rows {
+          do {
             let id = row.object[options.idField].flatMap(scalarText) ?? String(row.line)
             let fields = row.object.compactMapValues(scalarText)
             switch format {
@@ -167,9 +178,12 @@ public struct HeldOutSet: Sendable {
             case .csv, .tsv:
                 break
             }
+          } catch let problem as HeldOutError {
+            problems.append(problem)
+          }
         }
-        try checkUniqueIDs(examples, path: path)
-        return HeldOutSet(path: path, format: format, examples: examples)
+        problems += duplicateIDs(examples, path: path)
+        return (HeldOutSet(path: path, format: format, examples: examples), problems)
     }
 
     static func readTable(data: Data, path: String, delimiter: Character, options: Options, format: HeldOutFormat) throws -> HeldOutSet {
@@ -194,18 +208,19 @@ public struct HeldOutSet: Sendable {
             examples.append(HeldOutExample(id: id, line: row.line, prompt: row.fields[inputColumn],
                                            references: [row.fields[referenceColumn]], fields: fields))
         }
-        try checkUniqueIDs(examples, path: path)
         return HeldOutSet(path: path, format: format, examples: examples)
     }
 
-    static func checkUniqueIDs(_ examples: [HeldOutExample], path: String) throws {
+    static func duplicateIDs(_ examples: [HeldOutExample], path: String) -> [HeldOutError] {
         var seen: [String: Int] = [:]
+        var problems: [HeldOutError] = []
         for e in examples {
             if let earlier = seen[e.id] {
-                throw HeldOutError(file: path, line: e.line, message: "duplicate id '\(e.id)' (first on line \(earlier))")
+                problems.append(HeldOutError(file: path, line: e.line, message: "duplicate id '\(e.id)' (first on line \(earlier))"))
             }
             seen[e.id] = e.line
         }
+        return problems
     }
 
     static func referenceList(_ value: Any?, field: String, path: String, line: Int) throws -> [String] {

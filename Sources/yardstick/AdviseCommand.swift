@@ -87,8 +87,13 @@ struct AdviseSubject {
         self.init(
             name: run.name, source: "store:\(run.id)",
             curves: TrainingCurves(name: run.name, metrics: try store.history(run: run.id), params: try store.params(run: run.id).map { ($0.key, $0.value) },
-                                   models: [run.fineTunedModel]))
+                                   models: [run.fineTunedModel] + Self.checkpointModels(try store.summary(run: run.id).tags)))
         runID = run.id
+    }
+
+    /// Checkpoint models recorded by `sync openai` as tags `checkpoint.step-N`.
+    static func checkpointModels(_ tags: [String: String]) -> [String?] {
+        tags.filter { $0.key.hasPrefix("checkpoint.") }.sorted { $0.key < $1.key }.map { $0.value }
     }
 
     static func parse(file: String) throws -> [AdviseSubject] {

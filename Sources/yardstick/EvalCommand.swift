@@ -21,9 +21,7 @@ struct EvalCommand: ParsableCommand {
             """)
 
     @Option(help: "The held-out set: JSON Lines (prompt/completion, chat messages, any fields) or CSV/TSV.") var data: String
-    @Option(help: "auto, prompt-completion, chat, fields, csv, tsv.") var format: String = "auto"
-    @Option(help: "Field (or column) holding the request.") var inputField: String?
-    @Option(help: "Field (or column) holding the reference: a string, a number or an array of strings.") var referenceField: String?
+    @OptionGroup var heldOut: HeldOutOptions
     @Option(help: ArgumentHelp("file:PATH, command:'CMD', or openai:MODEL.", valueName: "spec")) var model: String
     @Option(help: "Comma-separated: accuracy, exact-match, bleu, chrf, ter, rouge.") var metrics: String = "exact-match"
 
@@ -58,9 +56,6 @@ struct EvalCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
-        if HeldOutFormat(rawValue: format) == nil {
-            throw ValidationError("unknown --format '\(format)' (\(HeldOutFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
-        }
         if GenerationSettings.Endpoint(rawValue: endpoint) == nil { throw ValidationError("--endpoint is chat or completions") }
         if concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
         if let rps, rps <= 0 { throw ValidationError("--rps must be positive") }
@@ -107,10 +102,7 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         try TrackingIO.reportingErrors {
             signal(SIGPIPE, SIG_IGN)  // a command provider that exits must not take yardstick with it
-            var options = HeldOutSet.Options(format: HeldOutFormat(rawValue: format) ?? .auto)
-            options.inputField = inputField
-            options.referenceField = referenceField
-            let set = try HeldOutSet.read(path: data, options: options)
+            let set = try HeldOutSet.read(path: data, options: heldOut.options)
             let provider = try provider(for: set)
             var runnerOptions = RunnerOptions()
             runnerOptions.concurrency = concurrency
