@@ -9,23 +9,28 @@ public struct AdvisorThresholds: Sendable, Equatable {
     /// The validation rise after its minimum must exceed this many typical swings between consecutive evaluations.
     /// Prechelt's UP_s criterion asks a rise to persist over successive strips rather than one noisy reading.
     public var riseOverSwing = 1.0
-    /// Relative gain over the last fifth of the run that counts as "still improving". The Deep Learning Tuning
-    /// Playbook calls a run compute-bound when its loss still improves at the end; PyTorch's `ReduceLROnPlateau`
-    /// (threshold 1e-4 per epoch, patience 10) accumulates to a few percent over a fifth of a typical run.
+    /// Relative gain over the last fifth of the run that counts as "still improving" when the curve has too few
+    /// points (< 10) to measure its noise. The Deep Learning Tuning Playbook calls a run compute-bound when its loss
+    /// still improves at the end; PyTorch's `ReduceLROnPlateau` (threshold 1e-4 per epoch, patience 10) accumulates
+    /// to a few percent over a fifth of a typical run.
     public var stillImprovingGain = 0.03
     /// … and the last fifth's gain must be at least this share of the curve's whole improvement: a linear descent
     /// brings 20% there, a converged exponential almost nothing (the diminishing returns Prechelt's training
     /// progress P_k measures), so a near-zero loss wiggling by large relative amounts is not "still improving".
     public var tailShareOfProgress = 0.03
-    /// Relative gain over the last fifth below which the curve counts as flat (`ReduceLROnPlateau`'s notion of no
-    /// improvement, widened for noisy logs).
-    public var flatGain = 0.01
+    /// With 10 points or more the noise σ is measured (1.4826 × the median absolute deviation of the residuals
+    /// around the smoothed trend, the robust estimate of a standard deviation), and the last fifth's fall must
+    /// exceed this many σ: a fall an eye can tell from the scatter, whatever the loss level. This replaces the
+    /// level-relative gain, which misses slow creeps on a high loss floor and flags wiggles near zero.
+    public var tailFallOverNoise = 1.5
     /// The part of the run the end-of-run trend is read from (the last fifth), as Prechelt's training strips.
     public var tailFraction = 0.2
     /// "Early" means within this fraction of the run (the labelling guide's "first third").
     public var earlyFraction = 1.0 / 3.0
-    /// A plateau: less than this share of the run's total improvement came after the early part.
-    public var lateProgress = 0.2
+    /// Settling band: the curve has settled once its smoothed value is within this share of its whole improvement
+    /// of where it ends (the 10% band of a step response's settling time). A plateau is a curve that settled in the
+    /// early part of the run and did not go on improving; a curve that settles later converged within the run.
+    public var settlingBand = 0.1
     /// Oscillation needs swings between consecutive points of at least this fraction of the loss level. Hugging Face
     /// logs average their steps (≈10% noise is normal); per-step OpenAI batches reach 50%.
     public var swingLevel = 0.10
@@ -55,8 +60,9 @@ public struct AdvisorThresholds: Sendable, Equatable {
     /// Every threshold by name, for sensitivity tests and documentation.
     public static var all: [(name: String, keyPath: WritableKeyPath<AdvisorThresholds, Double>)] { [
         ("generalizationLoss", \.generalizationLoss), ("riseOverSwing", \.riseOverSwing),
-        ("stillImprovingGain", \.stillImprovingGain), ("tailShareOfProgress", \.tailShareOfProgress), ("flatGain", \.flatGain), ("tailFraction", \.tailFraction),
-        ("earlyFraction", \.earlyFraction), ("lateProgress", \.lateProgress), ("swingLevel", \.swingLevel),
+        ("stillImprovingGain", \.stillImprovingGain), ("tailShareOfProgress", \.tailShareOfProgress),
+        ("tailFallOverNoise", \.tailFallOverNoise), ("tailFraction", \.tailFraction),
+        ("earlyFraction", \.earlyFraction), ("settlingBand", \.settlingBand), ("swingLevel", \.swingLevel),
         ("swingTrend", \.swingTrend), ("divergenceRise", \.divergenceRise), ("underfitDrop", \.underfitDrop),
         ("smoothingFraction", \.smoothingFraction), ("lossFloorFraction", \.lossFloorFraction),
         ("stopBeforeEnd", \.stopBeforeEnd),
