@@ -9,9 +9,9 @@ import Foundation
 /// - **overfitting**: the smoothed validation loss ends ≥ 3% above its minimum (Prechelt's GL), by more than one
 ///   typical swing.
 /// - **still_improving**: the loss (validation if evaluated ≥ 3 times, else training) reached a new low over the last
-///   fifth, that fall was ≥ 3% of its whole improvement, and it stands out of the noise: ≥ 1.5 σ (robust MAD noise
-///   around the smoothed trend) with 10 points or more, else ≥ 3% of the loss level or at least a straight line's
-///   share (a fifth) of the improvement.
+///   fifth at ≥ 0.15 of the run's average pace of improvement (≥ 3% of the improvement in the last fifth), and that
+///   fall stands out of the noise: ≥ 1.5 σ (robust MAD noise
+///   around the smoothed trend) with 10 points or more, else ≥ 3% of the loss level or at the average pace or faster.
 /// - **plateau_early**: not still improving, and the smoothed loss came within 10% of its improvement of its final
 ///   value within the first third of the run (time to 90%).
 /// - **underfitting**: still improving, yet the training loss fell by < 20% overall.
@@ -92,7 +92,7 @@ public enum Advisor {
         let tail = primary.tailGain(t)
         var improving = false
         let diverging = diagnoses.contains { $0.label == .diverging }
-        if overfitMinimum == nil, !diverging, !primaryOscillates, let tail, tail.newLow, tail.shareOfProgress >= t.tailShareOfProgress {
+        if overfitMinimum == nil, !diverging, !primaryOscillates, let tail, tail.newLow, tail.shareOfProgress / t.tailFraction >= t.tailPace {
             // With a measurable noise σ the fall must stand out of the scatter; with too few points, the relative gain.
             let fall = tail.before - tail.after
             var evidence = "\(curveName) loss still fell \(Fmt.pct(tail.gain)) over the last fifth of the run "
@@ -104,10 +104,10 @@ public enum Advisor {
                     strength = confidence(sigma > 0 ? fall / sigma : .infinity, t.tailFallOverNoise)
                     evidence += sigma > 0 ? ", \(Fmt.num(fall / sigma))× its noise σ \(Fmt.num(sigma)))" : ", with no measurable noise)"
                 }
-            } else if tail.gain >= t.stillImprovingGain || tail.shareOfProgress >= t.tailFraction {
+            } else if tail.gain >= t.stillImprovingGain || tail.shareOfProgress / t.tailFraction >= 1 {
                 // Too few points for a noise estimate: a fall that is large next to the loss level, or a last fifth
-                // that brought at least a straight line's share of the improvement (no slowing down at all).
-                strength = max(confidence(tail.gain, t.stillImprovingGain), confidence(tail.shareOfProgress, t.tailFraction))
+                // at the run's average pace of improvement or faster (a straight line: no slowing down at all).
+                strength = max(confidence(tail.gain, t.stillImprovingGain), confidence(tail.shareOfProgress / t.tailFraction, 1))
                 evidence += ")"
             }
             if let strength {

@@ -14,10 +14,12 @@ public struct AdvisorThresholds: Sendable, Equatable {
     /// still improves at the end; PyTorch's `ReduceLROnPlateau` (threshold 1e-4 per epoch, patience 10) accumulates
     /// to a few percent over a fifth of a typical run.
     public var stillImprovingGain = 0.03
-    /// … and the last fifth's gain must be at least this share of the curve's whole improvement: a linear descent
-    /// brings 20% there, a converged exponential almost nothing (the diminishing returns Prechelt's training
-    /// progress P_k measures), so a near-zero loss wiggling by large relative amounts is not "still improving".
-    public var tailShareOfProgress = 0.03
+    /// … and the pace of improvement over the last fifth (its share of the curve's whole improvement per share of the
+    /// run) must be at least this fraction of the run's average pace: a straight descent keeps pace 1, a converged
+    /// exponential falls towards 0 (the diminishing returns Prechelt's training progress P_k measures), so a near-zero
+    /// loss wiggling by large relative amounts is not "still improving". 0.15 of the average pace is 3% of the
+    /// improvement in the last fifth. A pace of at least 1 (no slowing down at all) is still improving on its own.
+    public var tailPace = 0.15
     /// With 10 points or more the noise σ is measured (1.4826 × the median absolute deviation of the residuals
     /// around the smoothed trend, the robust estimate of a standard deviation), and the last fifth's fall must
     /// exceed this many σ: a fall an eye can tell from the scatter, whatever the loss level. This replaces the
@@ -60,7 +62,7 @@ public struct AdvisorThresholds: Sendable, Equatable {
     /// Every threshold by name, for sensitivity tests and documentation.
     public static var all: [(name: String, keyPath: WritableKeyPath<AdvisorThresholds, Double>)] { [
         ("generalizationLoss", \.generalizationLoss), ("riseOverSwing", \.riseOverSwing),
-        ("stillImprovingGain", \.stillImprovingGain), ("tailShareOfProgress", \.tailShareOfProgress),
+        ("stillImprovingGain", \.stillImprovingGain), ("tailPace", \.tailPace),
         ("tailFallOverNoise", \.tailFallOverNoise), ("tailFraction", \.tailFraction),
         ("earlyFraction", \.earlyFraction), ("settlingBand", \.settlingBand), ("swingLevel", \.swingLevel),
         ("swingTrend", \.swingTrend), ("divergenceRise", \.divergenceRise), ("underfitDrop", \.underfitDrop),
