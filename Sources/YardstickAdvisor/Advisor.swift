@@ -145,7 +145,16 @@ public enum Advisor {
             diagnoses.append(Diagnosis(
                 label: .healthy, confidence: eval.count >= 3 ? 0.7 : 0.6,
                 evidence: "\(curveName) loss went \(Fmt.num(from)) → \(Fmt.num(to)) (smoothed) and levelled off"
-                    + (tail.map { " (the last fifth brought \(Fmt.pct(max($0.shareOfProgress, 0))) of its improvement\($0.newLow ? "" : ", no new low"))" } ?? "")
+                    + (tail.map { tail in
+                        var note = " (the last fifth brought \(Fmt.pct(max(tail.shareOfProgress, 0))) of its improvement"
+                        if !tail.newLow {
+                            note += ", no new low"
+                        } else if let sigma = primary.noise, sigma > 0, tail.before - tail.after < t.tailFallOverNoise * sigma {
+                            note += ", a fall of \(Fmt.num((tail.before - tail.after) / sigma))× its noise σ \(Fmt.num(sigma))"
+                        }
+                        if let settled = primary.settling(t) { note += "; 90% of it by \(Fmt.pct(settled.runShare)) of the run" }
+                        return note + ")"
+                    } ?? "")
                     + " with no rise and no large swings"))
         }
         diagnoses.sort { $0.label < $1.label }
