@@ -13,7 +13,8 @@ import Foundation
 ///   fall stands out of the noise: ≥ 1.5 σ (robust MAD noise
 ///   around the smoothed trend) with 10 points or more, else ≥ 3% of the loss level or at the average pace or faster.
 /// - **plateau_early**: not still improving, and the smoothed loss came within 10% of its improvement of its final
-///   value within the first third of the run (time to 90%).
+///   value within the first third of the run (time to 90%); or the validation loss never improved by more than one
+///   typical swing while the training loss fell ≥ 20%.
 /// - **underfitting**: still improving, yet the training loss fell by < 20% overall.
 public enum Advisor {
     /// Diagnoses one run and advises the three knobs. Runs in O(n log n) for n points.
@@ -115,7 +116,9 @@ public enum Advisor {
                 diagnoses.append(Diagnosis(label: .stillImproving, confidence: strength, evidence: evidence))
             }
         }
-        if overfitMinimum == nil, !diverging, !improving, let settled = primary.settling(t), settled.runShare <= t.earlyFraction {
+        // Time to 90% means something only for an improvement larger than the typical swing (else see below).
+        if overfitMinimum == nil, !diverging, !improving, let settled = primary.settling(t), settled.runShare <= t.earlyFraction,
+           settled.improvement > t.riseOverSwing * primary.swing {
             let i = settled.index
             let later = primary.smooth[i] - primary.smooth[primary.count - 1]
             diagnoses.append(Diagnosis(
@@ -125,6 +128,20 @@ public enum Advisor {
                     + "\(context.epochText(primary, i)), \(Fmt.pct(settled.runShare)) of the run, within \(Fmt.pct(t.settlingBand)) of its "
                     + "improvement from where it ended; the remaining \(Fmt.pct(1 - settled.runShare)) of the run brought "
                     + "\(Fmt.pct(max(later, 0) / settled.improvement)) more"))
+        }
+        // A validation loss that never improved by more than its typical swing while the training loss fell: flat
+        // from the start, so an early plateau (a change within one swing is noise, as for over-fitting's rise).
+        if overfitMinimum == nil, !diverging, !improving, usesEval, train.count >= 2, train.smooth[0] != 0, eval.swing > 0,
+           !diagnoses.contains(where: { $0.label == .oscillating || $0.label == .plateauEarly }) {
+            let improvement = max(eval.smooth[0] - (eval.smooth.min() ?? eval.smooth[0]), 0)
+            let trainDrop = (train.smooth[0] - train.smooth[train.count - 1]) / abs(train.smooth[0])
+            if improvement <= t.riseOverSwing * eval.swing, trainDrop >= t.underfitDrop {
+                diagnoses.append(Diagnosis(
+                    label: .plateauEarly,
+                    confidence: min(confidence(eval.swing / max(improvement, 1e-300), t.riseOverSwing), confidence(trainDrop, t.underfitDrop)),
+                    evidence: "validation loss never improved by more than its typical swing between evaluations "
+                        + "(best improvement \(Fmt.num(improvement)), swing \(Fmt.num(eval.swing))) while training loss fell \(Fmt.pct(trainDrop))"))
+            }
         }
         let moved = train.count >= 2 ? train : eval
         if improving, moved.count >= 2, moved.smooth[0] != 0 {

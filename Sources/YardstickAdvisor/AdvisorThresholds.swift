@@ -7,7 +7,8 @@ public struct AdvisorThresholds: Sendable, Equatable {
     /// "Early Stopping — But When?" (1998), studies GL_α for α = 1…5 (%); 3% is the middle of that range.
     public var generalizationLoss = 0.03
     /// The validation rise after its minimum must exceed this many typical swings between consecutive evaluations.
-    /// Prechelt's UP_s criterion asks a rise to persist over successive strips rather than one noisy reading.
+    /// Prechelt's UP_s criterion asks a rise to persist over successive strips rather than one noisy reading. The
+    /// same bar applies to improvement: a curve whose whole improvement is within this many swings never improved.
     public var riseOverSwing = 1.0
     /// Relative gain over the last fifth of the run that counts as "still improving" when the curve has too few
     /// points (< 10) to measure its noise. The Deep Learning Tuning Playbook calls a run compute-bound when its loss
@@ -44,6 +45,8 @@ public struct AdvisorThresholds: Sendable, Equatable {
     public var divergenceRise = 2.0
     /// Under-fitting: the training loss fell by less than this fraction of its start while still improving.
     /// OpenAI's fine-tuning guide: "if the model does not appear to be converging, increase the learning rate".
+    /// Conversely a training loss that fell by at least this much learned: with a validation loss that never
+    /// improved, that is an early plateau rather than under-fitting.
     public var underfitDrop = 0.2
     /// Moving-average window as a fraction of the points (series of 10 points or more), the usual 10% smoothing
     /// of training-curve plots.

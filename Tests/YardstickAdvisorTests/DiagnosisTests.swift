@@ -179,7 +179,7 @@ struct EdgeCaseDiagnosisTests {
 }
 
 /// One test on a real curve and one on a constructed curve for each trend rule.
-@Suite("Trend rules: noise-relative still_improving, straight-line share, time to 90%")
+@Suite("Trend rules: noise-relative still_improving, average pace, time to 90%, flat validation")
 struct TrendRuleTests {
     // still_improving with ≥ 10 points: the last fifth's fall against the robust noise σ, not against the level.
     @Test func realSlowNoisyDeclineOnAHighLossIsStillImprovingAgainstItsNoise() throws {
@@ -256,6 +256,23 @@ struct TrendRuleTests {
                                       eval: { 0.3 + 0.5 * exp(-Double($0) / 200) }, every: 100))
         #expect(a.labels == [.healthy])
         #expect(a.epochs == .keep)
+    }
+
+    // plateau_early from the start: validation never improved by more than one typical swing while training fell.
+    @Test func realValidationThatNeverImprovesWhileTrainingFallsIsAnEarlyPlateau() throws {
+        // 0.85 → 0.92 → 0.81 → 0.86 → 0.83 → 0.83 over epochs 2–11 while training loss falls 1.1 → 0.45.
+        let a = Advisor.advise(try real("054"))
+        #expect(a.labels == [.plateauEarly])
+        #expect(a.epochs == .lower)
+        #expect(a.diagnoses[0].evidence.contains("never improved by more than its typical swing"))
+    }
+
+    @Test func aFlatNoisyValidationLossIsAPlateauOnlyWhenTrainingLossFell() {
+        let flatEval: (Int) -> Double = { 0.8 + 0.03 * ($0 / 100 % 2 == 0 ? 1 : -1) + 0.01 * noise($0) }
+        let learning = Advisor.advise(curves(steps: 1000, train: { 0.3 + exp(-Double($0) / 300) }, eval: flatEval, every: 100))
+        #expect(learning.labels == [.plateauEarly])
+        let stuck = Advisor.advise(curves(steps: 1000, train: { 1.3 - 0.0001 * Double($0) }, eval: flatEval, every: 100))
+        #expect(!stuck.labels.contains(.plateauEarly))
     }
 
     @Test func aCurveReachingNinetyPercentOfItsImprovementInTheFirstThirdIsAnEarlyPlateau() {
