@@ -30,9 +30,9 @@ public struct AdvisorThresholds: Sendable, Equatable {
     public var tailFraction = 0.2
     /// "Early" means within this fraction of the run (the labelling guide's "first third").
     public var earlyFraction = 1.0 / 3.0
-    /// Settling band: the curve has settled once its smoothed value is within this share of its whole improvement
-    /// of where it ends (the 10% band of a step response's settling time). A plateau is a curve that settled in the
-    /// early part of the run and did not go on improving; a curve that settles later converged within the run.
+    /// Time to 90%: the first point where the smoothed curve is within this share of its whole improvement of where
+    /// it ends (the 10–90% rise-time convention). A plateau is a curve that got there in the early part of the run
+    /// and did not go on improving; a curve that gets there later converged within the run.
     public var settlingBand = 0.1
     /// Oscillation needs swings between consecutive points of at least this fraction of the loss level. Hugging Face
     /// logs average their steps (≈10% noise is normal); per-step OpenAI batches reach 50%.
