@@ -8,9 +8,13 @@ import Foundation
 /// - **oscillating**: consecutive points swing by ≥ 10% of the loss level and by ≥ half the smoothed curve's range.
 /// - **overfitting**: the smoothed validation loss ends ≥ 3% above its minimum (Prechelt's GL), by more than one
 ///   typical swing.
-/// - **plateau_early**: < 20% of the improvement came after the first third of the run and the end is flat.
-/// - **still_improving**: the loss (validation if evaluated ≥ 3 times, else training) fell ≥ 3% over the last fifth,
-///   to a new low, and that was ≥ 3% of its whole improvement (not the flat tail of a converged curve).
+/// - **still_improving**: the loss (validation if evaluated ≥ 3 times, else training) reached a new low over the last
+///   fifth at ≥ 0.15 of the run's average pace of improvement (≥ 3% of the improvement in the last fifth), and that
+///   fall stands out of the noise: ≥ 1.5 σ (robust MAD noise
+///   around the smoothed trend) with 10 points or more, else ≥ 3% of the loss level or at the average pace or faster.
+/// - **plateau_early**: not still improving, and the smoothed loss came within 10% of its improvement of its final
+///   value within the first third of the run (time to 90%); or the validation loss never improved by more than one
+///   typical swing while the training loss fell ≥ 20%.
 /// - **underfitting**: still improving, yet the training loss fell by < 20% overall.
 public enum Advisor {
     /// Diagnoses one run and advises the three knobs. Runs in O(n log n) for n points.
@@ -84,28 +88,60 @@ public enum Advisor {
             }
         }
 
-        // End-of-run trend on the primary curve.
+        // End-of-run trend on the primary curve: still falling at the end, else settled early (plateau), else converged.
         let curveName = usesEval ? "validation" : "training"
         let tail = primary.tailGain(t)
-        var plateau = false, improving = false
-        if overfitMinimum == nil, let late = primary.lateProgress(t), let tail, late.share < t.lateProgress, tail.gain < t.flatGain || !tail.newLow {
-            plateau = true
-            let i = late.index
+        var improving = false
+        let diverging = diagnoses.contains { $0.label == .diverging }
+        if overfitMinimum == nil, !diverging, !primaryOscillates, let tail, tail.newLow, tail.shareOfProgress / t.tailFraction >= t.tailPace {
+            // With a measurable noise σ the fall must stand out of the scatter; with too few points, the relative gain.
+            let fall = tail.before - tail.after
+            var evidence = "\(curveName) loss still fell \(Fmt.pct(tail.gain)) over the last fifth of the run "
+                + "(smoothed \(Fmt.num(tail.before)) → \(Fmt.num(tail.after)) by step \(Fmt.group(primary.lastStep)), "
+                + "\(Fmt.pct(tail.shareOfProgress)) of its whole improvement"
+            var strength: Double?
+            if let sigma = primary.noise {
+                if fall >= t.tailFallOverNoise * sigma {
+                    strength = confidence(sigma > 0 ? fall / sigma : .infinity, t.tailFallOverNoise)
+                    evidence += sigma > 0 ? ", \(Fmt.num(fall / sigma))× its noise σ \(Fmt.num(sigma)))" : ", with no measurable noise)"
+                }
+            } else if tail.gain >= t.stillImprovingGain || tail.shareOfProgress / t.tailFraction >= 1 {
+                // Too few points for a noise estimate: a fall that is large next to the loss level, or a last fifth
+                // at the run's average pace of improvement or faster (a straight line: no slowing down at all).
+                strength = max(confidence(tail.gain, t.stillImprovingGain), confidence(tail.shareOfProgress / t.tailFraction, 1))
+                evidence += ")"
+            }
+            if let strength {
+                improving = true
+                diagnoses.append(Diagnosis(label: .stillImproving, confidence: strength, evidence: evidence))
+            }
+        }
+        // Time to 90% means something only for an improvement larger than the typical swing (else see below).
+        if overfitMinimum == nil, !diverging, !improving, let settled = primary.settling(t), settled.runShare <= t.earlyFraction,
+           settled.improvement > t.riseOverSwing * primary.swing {
+            let i = settled.index
+            let later = primary.smooth[i] - primary.smooth[primary.count - 1]
             diagnoses.append(Diagnosis(
                 label: .plateauEarly,
-                confidence: confidence(t.lateProgress / max(late.share, 1e-9), 1),
-                evidence: "\(curveName) loss reached \(Fmt.num(primary.smooth[i])) by step \(Fmt.group(primary.steps[i]))"
-                    + "\(context.epochText(primary, i)), \(Fmt.pct(Double(primary.steps[i]) / Double(max(primary.lastStep, 1)))) of the run; "
-                    + "only \(Fmt.pct(max(late.share, 0))) of its improvement came later (smoothed \(Fmt.num(tail.before)) → \(Fmt.num(tail.after)) over the last fifth)"))
+                confidence: confidence(t.earlyFraction / max(settled.runShare, 1e-9), 1),
+                evidence: "\(curveName) loss reached \(Fmt.num(primary.smooth[i])) (smoothed) by step \(Fmt.group(primary.steps[i]))"
+                    + "\(context.epochText(primary, i)), \(Fmt.pct(settled.runShare)) of the run, within \(Fmt.pct(t.settlingBand)) of its "
+                    + "improvement from where it ended; the remaining \(Fmt.pct(1 - settled.runShare)) of the run brought "
+                    + "\(Fmt.pct(max(later, 0) / settled.improvement)) more"))
         }
-        if overfitMinimum == nil, !plateau, !primaryOscillates, let tail, tail.gain >= t.stillImprovingGain, tail.newLow,
-           tail.shareOfProgress >= t.tailShareOfProgress {
-            improving = true
-            diagnoses.append(Diagnosis(
-                label: .stillImproving, confidence: confidence(tail.gain, t.stillImprovingGain),
-                evidence: "\(curveName) loss still fell \(Fmt.pct(tail.gain)) over the last fifth of the run "
-                    + "(smoothed \(Fmt.num(tail.before)) → \(Fmt.num(tail.after)) by step \(Fmt.group(primary.lastStep)), "
-                    + "\(Fmt.pct(tail.shareOfProgress)) of its whole improvement)"))
+        // A validation loss that never improved by more than its typical swing while the training loss fell: flat
+        // from the start, so an early plateau (a change within one swing is noise, as for over-fitting's rise).
+        if overfitMinimum == nil, !diverging, !improving, usesEval, train.count >= 2, train.smooth[0] != 0, eval.swing > 0,
+           !diagnoses.contains(where: { $0.label == .oscillating || $0.label == .plateauEarly }) {
+            let improvement = max(eval.smooth[0] - (eval.smooth.min() ?? eval.smooth[0]), 0)
+            let trainDrop = (train.smooth[0] - train.smooth[train.count - 1]) / abs(train.smooth[0])
+            if improvement <= t.riseOverSwing * eval.swing, trainDrop >= t.underfitDrop {
+                diagnoses.append(Diagnosis(
+                    label: .plateauEarly,
+                    confidence: min(confidence(eval.swing / max(improvement, 1e-300), t.riseOverSwing), confidence(trainDrop, t.underfitDrop)),
+                    evidence: "validation loss never improved by more than its typical swing between evaluations "
+                        + "(best improvement \(Fmt.num(improvement)), swing \(Fmt.num(eval.swing))) while training loss fell \(Fmt.pct(trainDrop))"))
+            }
         }
         let moved = train.count >= 2 ? train : eval
         if improving, moved.count >= 2, moved.smooth[0] != 0 {
@@ -126,7 +162,16 @@ public enum Advisor {
             diagnoses.append(Diagnosis(
                 label: .healthy, confidence: eval.count >= 3 ? 0.7 : 0.6,
                 evidence: "\(curveName) loss went \(Fmt.num(from)) → \(Fmt.num(to)) (smoothed) and levelled off"
-                    + (tail.map { " (the last fifth brought \(Fmt.pct(max($0.shareOfProgress, 0))) of its improvement\($0.newLow ? "" : ", no new low"))" } ?? "")
+                    + (tail.map { tail in
+                        var note = " (the last fifth brought \(Fmt.pct(max(tail.shareOfProgress, 0))) of its improvement"
+                        if !tail.newLow {
+                            note += ", no new low"
+                        } else if let sigma = primary.noise, sigma > 0, tail.before - tail.after < t.tailFallOverNoise * sigma {
+                            note += ", a fall of \(Fmt.num((tail.before - tail.after) / sigma))× its noise σ \(Fmt.num(sigma))"
+                        }
+                        if let settled = primary.settling(t) { note += "; 90% of it by \(Fmt.pct(settled.runShare)) of the run" }
+                        return note + ")"
+                    } ?? "")
                     + " with no rise and no large swings"))
         }
         diagnoses.sort { $0.label < $1.label }

@@ -1,7 +1,8 @@
 import Foundation
 
 /// One loss series prepared for the rules: sorted by step, non-finite values counted and set aside, smoothed.
-/// Everything here is O(n) apart from one sort and one median (O(n log n)).
+/// Everything here is O(n) apart from one sort when the points are out of order (O(n log n)); medians are found
+/// by selection in expected O(n).
 struct LossCurve {
     var steps: [Int64] = []
     var epochs: [Double?] = []
@@ -12,6 +13,9 @@ struct LossCurve {
     var nonFiniteCount = 0
     /// Median absolute value: the scale relative measures are taken against.
     var level = 0.0
+    /// Robust noise σ around the smoothed trend (1.4826 × MAD of `values − smooth`), for 10 points or more; nil
+    /// when there are too few points to tell noise from trend.
+    var noise: Double?
     var smoothingFraction = 0.1
 
     init(_ points: [CurvePoint], thresholds t: AdvisorThresholds) {
@@ -40,6 +44,11 @@ struct LossCurve {
         smoothingFraction = t.smoothingFraction
         smooth = LossCurve.movingAverage(values, fraction: t.smoothingFraction)
         level = LossCurve.median(values.map(abs))
+        if values.count >= 10 {
+            let residuals = zip(values, smooth).map { $0 - $1 }
+            let center = LossCurve.median(residuals)
+            noise = 1.4826 * LossCurve.median(residuals.map { abs($0 - center) })
+        }
     }
 
     var count: Int { values.count }
@@ -62,10 +71,31 @@ struct LossCurve {
         return out
     }
 
+    /// Median by selection (Hoare's quickselect with a middle pivot), expected O(n).
     static func median(_ v: [Double]) -> Double {
         guard !v.isEmpty else { return 0 }
-        let s = v.sorted()
-        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+        var a = v
+        let n = a.count
+        let upper = select(&a, n / 2)
+        guard n % 2 == 0 else { return upper }
+        // The lower middle is the largest value left of the upper middle after selection.
+        return (a[..<(n / 2)].max()! + upper) / 2
+    }
+
+    /// The k-th smallest value; reorders `a` so that everything before index k is ≤ it.
+    static func select(_ a: inout [Double], _ k: Int) -> Double {
+        var lo = 0, hi = a.count - 1
+        while lo < hi {
+            let pivot = a[lo + (hi - lo) / 2]
+            var i = lo, j = hi
+            while i <= j {
+                while a[i] < pivot { i += 1 }
+                while a[j] > pivot { j -= 1 }
+                if i <= j { a.swapAt(i, j); i += 1; j -= 1 }
+            }
+            if k <= j { hi = j } else if k >= i { lo = i } else { break }
+        }
+        return a[k]
     }
 
     /// Half-width of the smoothing window (0 when the series is not smoothed).
@@ -141,14 +171,16 @@ struct LossCurve {
         return ((a - b) / scale, a, b, b < bestBefore, progress > 0 ? (a - b) / progress : 0)
     }
 
-    /// Share of the curve's total improvement made after the early part of the run (nil when too short).
-    func lateProgress(_ t: AdvisorThresholds) -> (share: Double, index: Int)? {
-        let cut = Double(lastStep) * t.earlyFraction
-        guard let i1 = steps.firstIndex(where: { Double($0) >= cut }), i1 > 0 else { return nil }
+    /// Time to 90%: the first point where the smoothed curve has come within `settlingBand` of its whole improvement
+    /// of its final smoothed value (the 10–90% rise-time convention), with that point's share of the run (step /
+    /// last step). Noise after that point does not move it. Nil when the curve did not improve or is too short.
+    func settling(_ t: AdvisorThresholds) -> (index: Int, runShare: Double, improvement: Double)? {
+        guard count >= 3, lastStep > 0 else { return nil }
         let total = smooth[0] - (smooth.min() ?? smooth[0])
         guard total > 0 else { return nil }
-        let late = smooth[i1] - (smooth[i1...].min() ?? smooth[i1])
-        return (late / total, i1)
+        let final = smooth[count - 1], band = t.settlingBand * total
+        let i = smooth.firstIndex { $0 - final <= band } ?? count - 1
+        return (i, Double(steps[i]) / Double(lastStep), total)
     }
 }
 

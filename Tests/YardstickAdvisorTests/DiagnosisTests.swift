@@ -178,6 +178,111 @@ struct EdgeCaseDiagnosisTests {
     }
 }
 
+/// One test on a real curve and one on a constructed curve for each trend rule.
+@Suite("Trend rules: noise-relative still_improving, average pace, time to 90%, flat validation")
+struct TrendRuleTests {
+    // still_improving with ≥ 10 points: the last fifth's fall against the robust noise σ, not against the level.
+    @Test func realSlowNoisyDeclineOnAHighLossIsStillImprovingAgainstItsNoise() throws {
+        // Gemma-2 SFT, train only: 2.23 → 1.45 in 300 steps, then a slow noisy decline (under 3% of the level).
+        let a = Advisor.advise(try real("063"))
+        #expect(a.labels == [.stillImproving])
+        #expect(a.epochs == .raise)
+        #expect(a.diagnoses[0].evidence.contains("its noise σ"))
+    }
+
+    @Test func realValidationCreepingDownAtAConstantRateIsStillImproving() throws {
+        let a = Advisor.advise(try real("032"))
+        #expect(a.labels == [.stillImproving])
+    }
+
+    @Test func aLinearCreepOnAHighLossFloorIsStillImproving() {
+        // Falls 0.12 over the last fifth, 2.7% of a level near 4.5, yet twenty times its noise.
+        let a = Advisor.advise(curves(steps: 300, train: { 5 - 0.002 * Double($0) + 0.01 * noise($0) }))
+        #expect(a.labels.contains(.stillImproving))
+        #expect(a.epochs == .raise)
+    }
+
+    @Test func realTrainingTailFallingLessThanItsNoiseIsNotStillImproving() throws {
+        // Linear decay to 0: the last fifth still brings ~9% of the improvement, but less than 1.5 σ of scatter.
+        let a = Advisor.advise(try real("001"))
+        #expect(!a.labels.contains(.stillImproving))
+    }
+
+    @Test func aNoisyConvergedTailIsNotStillImproving() {
+        let a = Advisor.advise(curves(steps: 400, train: { 0.2 + 1.8 * exp(-Double($0) / 40) + 0.05 * noise($0) }))
+        #expect(!a.labels.contains(.stillImproving))
+        #expect(a.labels == [.plateauEarly])
+    }
+
+    // Too few points for a noise σ: a last fifth bringing a straight line's share of the improvement.
+    @Test func realFourEvaluationsFallingInAStraightLineAreStillImprovingAndUnderfitting() throws {
+        let a = Advisor.advise(try real("060"))
+        #expect(a.labels == [.underfitting, .stillImproving])
+        #expect(a.epochs == .raise && a.learningRate == .raise)
+    }
+
+    @Test func fourEvaluationsOnAStraightLineAreStillImprovingWhateverTheLevel() {
+        // 4.2 → 3.9: 2.6% of the level over the last evaluation, but a third of the improvement.
+        let a = Advisor.advise(curves(steps: 4000, train: { 4.6 - 0.00015 * Double($0) },
+                                      eval: { 4.3 - 0.0001 * Double($0) }, every: 1000))
+        #expect(a.labels == [.underfitting, .stillImproving])
+    }
+
+    @Test func threeEvaluationsWithShrinkingGainsAreHealthy() throws {
+        // 0.477 → 0.416 → 0.406: the last gain is a sixth of the one before and 2% of the level.
+        let a = Advisor.advise(try real("079"))
+        #expect(a.labels == [.healthy])
+    }
+
+    // plateau_early: the smoothed loss came within 10% of its improvement of its final value in the first third.
+    @Test func realNoisyLossFlatAfterItsFirstFewStepsIsAnEarlyPlateau() throws {
+        // Batch-1 SFT: 1.6 → ~1.1 within 5 of 70 steps, then swings of ±0.5 around a flat 1.1.
+        let a = Advisor.advise(try real("074"))
+        #expect(a.labels.contains(.plateauEarly))
+        #expect(a.epochs == .lower)
+    }
+
+    @Test func realValidationConvergingInTheMiddleOfTheRunIsHealthyNotAPlateau() throws {
+        for id in ["002", "128"] {
+            let a = Advisor.advise(try real(id))
+            #expect(a.labels == [.healthy], "\(id)")
+            #expect(a.epochs == .keep, "\(id)")
+        }
+    }
+
+    @Test func aCurveReachingNinetyPercentOfItsImprovementAfterTheFirstThirdIsHealthy() {
+        // Time to 90% ≈ 47% of the run; the last fifth brings under 2% of the improvement.
+        let a = Advisor.advise(curves(steps: 1200, train: { 0.2 + exp(-Double($0) / 150) },
+                                      eval: { 0.3 + 0.5 * exp(-Double($0) / 200) }, every: 100))
+        #expect(a.labels == [.healthy])
+        #expect(a.epochs == .keep)
+    }
+
+    // plateau_early from the start: validation never improved by more than one typical swing while training fell.
+    @Test func realValidationThatNeverImprovesWhileTrainingFallsIsAnEarlyPlateau() throws {
+        // 0.85 → 0.92 → 0.81 → 0.86 → 0.83 → 0.83 over epochs 2–11 while training loss falls 1.1 → 0.45.
+        let a = Advisor.advise(try real("054"))
+        #expect(a.labels == [.plateauEarly])
+        #expect(a.epochs == .lower)
+        #expect(a.diagnoses[0].evidence.contains("never improved by more than its typical swing"))
+    }
+
+    @Test func aFlatNoisyValidationLossIsAPlateauOnlyWhenTrainingLossFell() {
+        let flatEval: (Int) -> Double = { 0.8 + 0.03 * ($0 / 100 % 2 == 0 ? 1 : -1) + 0.01 * noise($0) }
+        let learning = Advisor.advise(curves(steps: 1000, train: { 0.3 + exp(-Double($0) / 300) }, eval: flatEval, every: 100))
+        #expect(learning.labels == [.plateauEarly])
+        let stuck = Advisor.advise(curves(steps: 1000, train: { 1.3 - 0.0001 * Double($0) }, eval: flatEval, every: 100))
+        #expect(!stuck.labels.contains(.plateauEarly))
+    }
+
+    @Test func aCurveReachingNinetyPercentOfItsImprovementInTheFirstThirdIsAnEarlyPlateau() {
+        let a = Advisor.advise(curves(steps: 1200, train: { 0.2 + exp(-Double($0) / 100) },
+                                      eval: { 0.3 + 0.5 * exp(-Double($0) / 60) }, every: 100))
+        #expect(a.labels == [.plateauEarly])
+        #expect(a.diagnoses[0].evidence.contains("within 10% of its improvement"))
+    }
+}
+
 @Suite("Across runs")
 struct CrossRunTests {
     @Test func theBestValueAtTheTopOfTheRangeSuggestsDoublingItWithThePairedEvaluation() {

@@ -4,7 +4,7 @@ import YardstickAdvisor
 
 @Suite("Performance")
 struct PerformanceTests {
-    /// A million noisy training points plus 1,000 evaluations. Release builds take about 0.35 s (Benchmarks/
+    /// A million noisy training points plus 1,000 evaluations. Release builds take about 0.12 s (Benchmarks/
     /// AdvisorBench); this debug-build bound only catches a slip into quadratic work, which would take hours.
     @Test func aMillionPointRunIsAdvisedInLinearishTime() {
         let n = 1_000_000
