@@ -160,6 +160,7 @@ public struct EvaluationRunner: Sendable {
         }
 
         let limiter = options.requestsPerSecond.map { RateLimiter(perSecond: $0) }
+        let coalescer = Coalescer()
         try await withThrowingTaskGroup(of: Void.self) { group in
             var next = 0
             func startNext() {
@@ -167,12 +168,13 @@ public struct EvaluationRunner: Sendable {
                 let position = todo[next]
                 next += 1
                 group.addTask { try await self.answer(examples[position], position: position, store: store, set: set,
-                                                      limiter: limiter, counter: counter) }
+                                                      limiter: limiter, counter: counter, coalescer: coalescer) }
             }
             for _ in 0..<min(max(1, options.concurrency), todo.count) { startNext() }
             while try await group.next() != nil {
                 if let limit = options.maxFailures, await counter.failedCount(exceeding: limit) {
-                    group.cancelAll()
+                    // No cancellation: cancelling a URLSession request as it completes deadlocks on Linux
+                    // (FoundationNetworking), so the requests in flight end on their own and start no retry.
                     await counter.stop()
                     break
                 }
@@ -194,11 +196,37 @@ public struct EvaluationRunner: Sendable {
     /// One example: request, retry transient failures with backoff, and commit the outcome (answer and cache entry
     /// in one transaction, so an answered example is never asked again).
     func answer(_ example: HeldOutExample, position: Int, store: SharedStore, set: Int64, limiter: RateLimiter?,
-                counter: Counter) async throws {
+                counter: Counter, coalescer: Coalescer) async throws {
         let request = settings.request(for: example)
+        let cacheable = provider.cacheable
+        let key = cacheable ? cacheKey(example) : ""
+        // Examples with the same request share one answer: the first asks, the others wait for it.
+        if cacheable, case let .answered(shared) = await coalescer.begin(key) {
+            let row = record(example, output: shared.output, cached: true, promptTokens: shared.promptTokens,
+                             completionTokens: shared.completionTokens)
+            try await store.perform { try $0.savePredictions(set: set, [(position, row)]) }
+            await counter.cached(1)
+            return
+        }
+        do {
+            let outcome = try await attempts(example, request: request, position: position, store: store, set: set,
+                                             limiter: limiter, counter: counter)
+            if cacheable { await coalescer.end(key, outcome) }
+        } catch {
+            if cacheable { await coalescer.end(key, nil) }
+            throw error
+        }
+    }
+
+    /// Sends the request until it succeeds, fails for good or retries run out; returns the answer, if any.
+    func attempts(_ example: HeldOutExample, request: ModelRequest, position: Int, store: SharedStore, set: Int64,
+                  limiter: RateLimiter?, counter: Counter) async throws -> ModelResponse? {
+        let cacheable = provider.cacheable
+        let key = cacheable ? cacheKey(example) : ""
         var attempt = 0
         while true {
             try Task.checkCancellation()
+            if await counter.isStopped { return nil }
             if let limiter { await limiter.wait() }
             await counter.requested(retry: attempt > 0)
             let begin = Date()
@@ -207,8 +235,6 @@ public struct EvaluationRunner: Sendable {
                 let latency = Date().timeIntervalSince(begin) * 1000
                 let row = record(example, output: response.output, latencyMs: latency,
                                  promptTokens: response.promptTokens, completionTokens: response.completionTokens)
-                let cacheable = provider.cacheable
-                let key = cacheable ? cacheKey(example) : ""
                 let parts = cacheable ? cacheParts(example).serialized() : ""
                 let model = provider.label
                 try await store.perform { store in
@@ -222,7 +248,7 @@ public struct EvaluationRunner: Sendable {
                     }
                 }
                 await counter.succeeded()
-                return
+                return response
             } catch let error as ProviderError {
                 if case let .transient(_, retryAfter) = error, attempt < options.maxRetries {
                     let backoff = min(options.maxBackoff, options.initialBackoff * pow(2, Double(attempt)))
@@ -235,7 +261,7 @@ public struct EvaluationRunner: Sendable {
                 let row = record(example, output: nil, error: message, latencyMs: Date().timeIntervalSince(begin) * 1000)
                 try await store.perform { try $0.savePredictions(set: set, [(position, row)]) }
                 await counter.failed()
-                return
+                return nil
             }
         }
     }
@@ -259,6 +285,7 @@ actor Counter {
     func succeeded() { statistics.succeeded += 1; progress(statistics) }
     func failed() { statistics.failed += 1; progress(statistics) }
     func stop() { statistics.stopped = true }
+    var isStopped: Bool { statistics.stopped }
     func failedCount(exceeding limit: FailureLimit) -> Bool {
         limit.exceeded(failures: statistics.failed, of: statistics.total)
     }
@@ -277,5 +304,31 @@ actor RateLimiter {
         next = slot.addingTimeInterval(interval)
         let delay = slot.timeIntervalSince(now)
         if delay > 0 { try? await Task.sleep(nanoseconds: UInt64(delay * 1e9)) }
+    }
+}
+
+/// Identical requests in one run: the first is sent, the others wait for its answer (and ask themselves only
+/// when it failed).
+actor Coalescer {
+    enum Start { case first, answered(ModelResponse), failed }
+    private var running: Set<String> = []
+    private var waiting: [String: [CheckedContinuation<ModelResponse?, Never>]] = [:]
+    /// Answers of this run, for identical requests that come later.
+    private var answers: [String: ModelResponse] = [:]
+
+    func begin(_ key: String) async -> Start {
+        if let answer = answers[key] { return .answered(answer) }
+        guard running.contains(key) else {
+            running.insert(key)
+            return .first
+        }
+        let shared = await withCheckedContinuation { waiting[key, default: []].append($0) }
+        return shared.map(Start.answered) ?? .failed
+    }
+
+    func end(_ key: String, _ response: ModelResponse?) {
+        running.remove(key)
+        if let response { answers[key] = response }
+        for waiter in waiting.removeValue(forKey: key) ?? [] { waiter.resume(returning: response) }
     }
 }

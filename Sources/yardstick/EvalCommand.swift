@@ -169,17 +169,18 @@ struct EvalCommand: ParsableCommand {
         let configuration = try metricOptions.configuration()
         let scores = try EvaluationScoring.score(set, hypotheses: hypotheses, metrics: metricNames,
                                                  configuration: configuration, name: provider.label)
-        var records: [PredictionRecord] = []
-        records.reserveCapacity(stored.count)
-        for (example, p) in zip(set.examples, stored) {
-            records.append(PredictionRecord(
-                exampleID: example.id, input: example.inputText, references: example.references, prediction: p.prediction,
-                error: p.error, latencyMs: p.latencyMs, cached: p.cached, promptTokens: p.promptTokens,
-                completionTokens: p.completionTokens))
+        // Every example gets a row: one the run never reached (it stopped) says so, and scores as a failure.
+        var byPosition: [Int: StoredPrediction] = [:]
+        for p in stored { byPosition[p.position] = p }
+        let records = set.examples.enumerated().map { i, example in
+            let p = byPosition[i]
+            return PredictionRecord(
+                exampleID: example.id, input: example.inputText, references: example.references, prediction: p?.prediction,
+                error: p == nil ? "not run: the run stopped first" : p?.error, latencyMs: p?.latencyMs, cached: p?.cached ?? false,
+                promptTokens: p?.promptTokens, completionTokens: p?.completionTokens)
         }
-        let failedRun = statistics.stopped || (statistics.total > 0 && stored.allSatisfy { $0.prediction == nil })
-        let record = EvaluationRecord(scores: scores, dataset: content, predictions: records.count == set.examples.count ? records : [],
-                                      settings: settingsJSON)
+        let failedRun = statistics.stopped || (statistics.total > 0 && records.allSatisfy { $0.prediction == nil })
+        let record = EvaluationRecord(scores: scores, dataset: content, predictions: records, settings: settingsJSON)
         let evaluationID = try await shared.perform { store in
             try store.transaction {
                 let id = try store.recordEvaluation(run: run.id, record)
@@ -187,7 +188,7 @@ struct EvalCommand: ParsableCommand {
                 return id
             }
         }
-        let failures = stored.filter { $0.prediction == nil }.count
+        let failures = records.filter { $0.prediction == nil }.count
         if json {
             TrackingIO.write(summaryJSON(run: run, evaluationID: evaluationID, set: set, content: content, statistics: statistics,
                                          failures: failures, scores: scores, provider: provider).serialized() + "\n")
