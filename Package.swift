@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "YardstickLogs", targets: ["YardstickLogs"]),
         .library(name: "YardstickStore", targets: ["YardstickStore"]),
         .library(name: "YardstickAdvisor", targets: ["YardstickAdvisor"]),
+        .library(name: "YardstickReport", targets: ["YardstickReport"]),
         .executable(name: "yardstick", targets: ["yardstick"]),
     ],
     dependencies: [
@@ -29,12 +30,15 @@ let package = Package(
             name: "YardstickStore",
             dependencies: ["CSQLite", "YardstickMetrics", "YardstickLogs"]
         ),
+        // HTML/Markdown reports with inline SVG charts: reads the store, renders strings, writes nothing itself.
+        .target(name: "YardstickReport", dependencies: ["YardstickStore", "YardstickMetrics", "YardstickAdvisor"]),
         .executableTarget(
             name: "yardstick",
             dependencies: [
                 "YardstickMetrics",
                 "YardstickStore",
                 "YardstickAdvisor",
+                "YardstickReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -43,6 +47,7 @@ let package = Package(
         .testTarget(name: "YardstickLogsTests", dependencies: ["YardstickLogs", "YardstickTestSupport"]),
         .testTarget(name: "YardstickStoreTests", dependencies: ["YardstickStore", "YardstickMetrics", "YardstickTestSupport"]),
         .testTarget(name: "YardstickAdvisorTests", dependencies: ["YardstickAdvisor", "YardstickLogs", "YardstickTestSupport"]),
+        .testTarget(name: "YardstickReportTests", dependencies: ["YardstickReport", "YardstickStore", "YardstickTestSupport"]),
         .testTarget(name: "YardstickCLITests", dependencies: ["YardstickStore", "YardstickTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
