@@ -67,10 +67,12 @@ enum ReportContent {
     static func summary(_ runs: [ReportRun]) -> Table {
         let (differing, common) = paramColumns(runs)
         let evals = evaluationColumns(runs)
+        let hasTags = runs.contains { !$0.tags.isEmpty }
         var headers = ["run", "status", "job id", "model"] + differing + common
         headers += ["train loss final", "train loss best (step)", "val loss final", "val loss best (step)"]
         headers += evals.map { $0.metric + ($0.dataset.map { "@" + $0 } ?? "") }
         headers += ["epochs", "learning rate", "batch size"]
+        if hasTags { headers.append("tags") }
         let rows: [[Cell]] = runs.map { r in
             var row = [Cell(text: r.run.name), Cell(text: r.run.status), Cell(text: r.run.jobID ?? "")]
             let model = [r.run.baseModel, r.run.fineTunedModel].compactMap { $0 }.joined(separator: " → ")
@@ -93,6 +95,7 @@ enum ReportContent {
             for knob in [r.advice.epochs, r.advice.learningRate, r.advice.batchSize] {
                 row.append(Cell(text: knob.rawValue, cssClass: knob.rawValue))
             }
+            if hasTags { row.append(Cell(text: r.tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))) }
             return row
         }
         return Table(headers: headers, rows: rows)
