@@ -65,7 +65,8 @@ public enum HTMLReport {
         h += "</section>\n"
 
         h += "<section id=\"advice\"><h2>Advice</h2>"
-        for r in data.runs {
+        let (curved, curveless) = ReportContent.splitByCurves(data.runs)
+        for r in curved {
             let a = r.advice
             h += "<div class=\"run\"><h3>\(Escape.html(r.run.name))</h3><ul class=\"diag\">"
             for d in a.diagnoses {
@@ -76,6 +77,9 @@ public enum HTMLReport {
             h += ".</p>"
             if !a.reasons.isEmpty { h += "<ul class=\"note\">" + a.reasons.map { "<li>\(Escape.html($0))</li>" }.joined() + "</ul>" }
             h += "</div>"
+        }
+        if !curveless.isEmpty {
+            h += "<p class=\"note\">No loss curve to advise on: \(curveless.map { Escape.html($0.run.name) }.joined(separator: ", ")).</p>"
         }
         if !data.findings.isEmpty {
             h += "<h3>Across runs</h3><ul>" + data.findings.map { "<li><b>\(Escape.html($0.parameter))</b> <span class=\"\($0.direction.rawValue)\">\($0.direction.rawValue)</span>: \(Escape.html($0.evidence))</li>" }.joined() + "</ul>"
@@ -114,10 +118,29 @@ public enum HTMLReport {
         return h + "</tbody></table></div>"
     }
 
+    /// Escaped text with each run of differing words in one mark (the spaces between them included).
     static func highlighted(_ tokens: [WordDiff.Token], mark: String) -> String {
         var h = ""
-        for t in tokens { h += t.common ? Escape.html(t.text) : "<mark class=\"\(mark)\">\(Escape.html(t.text))</mark>" }
-        return h
+        var open = false
+        var pendingSpace = ""
+        for t in tokens {
+            if WordDiff.isSpace(t.text) {
+                pendingSpace += Escape.html(t.text)
+                continue
+            }
+            if t.common {
+                if open { h += "</mark>" }
+                open = false
+                h += pendingSpace + Escape.html(t.text)
+            } else {
+                if open { h += pendingSpace } else { h += pendingSpace + "<mark class=\"\(mark)\">" }
+                open = true
+                h += Escape.html(t.text)
+            }
+            pendingSpace = ""
+        }
+        if open { h += "</mark>" }
+        return h + pendingSpace
     }
 
     static func examples(_ set: ReportExampleSet) -> String {

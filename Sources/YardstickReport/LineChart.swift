@@ -59,13 +59,15 @@ public struct LineChart: Sendable {
     public var smoothing: Double
     /// nil: log scale when the finite positive values span more than two decades.
     public var logScale: Bool?
+    /// Series shorter than this (a few evaluations) are drawn raw: an average over a dozen points lags visibly.
+    public static let minimumSmoothed = 30
     /// Buckets of the min/max downsampling per series.
     public var buckets: Int
 
     public static let width = 640.0
     public static let height = 300.0
     /// The plot area inside the SVG (axes and labels are outside it; every path stays inside it).
-    public static let plot = (x: 58.0, y: 30.0, width: 566.0, height: 222.0)
+    public static let plot = (x: 58.0, y: 40.0, width: 566.0, height: 212.0)
 
     public init(title: String, xLabel: String = "step", yLabel: String, series: [LineSeries], markers: [ChartMarker] = [],
                 epochs: [EpochBoundary] = [], smoothing: Double = 0, logScale: Bool? = nil, buckets: Int = 400) {
@@ -125,7 +127,7 @@ public struct LineChart: Sendable {
         svg += "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 \(f(LineChart.width)) \(f(height))\" role=\"img\" aria-label=\"\(Escape.html(title))\">"
         if standalone { svg += "<style>\(ReportStyle.svgStandalone)</style><rect class=\"bg\" width=\"100%\" height=\"100%\"/>" }
         svg += "<title>\(Escape.html(title))</title>"
-        svg += "<text class=\"t\" x=\"\(f(p.x))\" y=\"14\">\(Escape.html(ellipsis(title, 80)))</text>"
+        svg += "<text class=\"t\" x=\"\(f(p.x))\" y=\"16\">\(Escape.html(ellipsis(title, 80)))</text>"
         // Grid and y ticks.
         for tick in yAxis.ticks {
             let y = py(tick)
@@ -144,11 +146,12 @@ public struct LineChart: Sendable {
         let visibleEpochs = epochs.filter { $0.step >= xLo && $0.step <= xHi }
         if !visibleEpochs.isEmpty {
             let every = Swift.max(1, Int((Double(visibleEpochs.count) / 10).rounded(.up)))
+            svg += "<text class=\"a\" x=\"\(f(p.x - 4))\" y=\"\(f(p.y - 6))\" text-anchor=\"end\">epoch</text>"
             for (i, e) in visibleEpochs.enumerated() {
                 let x = px(e.step)
                 svg += "<line class=\"e\" x1=\"\(f(x))\" x2=\"\(f(x))\" y1=\"\(f(p.y))\" y2=\"\(f(p.y + p.height))\"/>"
                 if i % every == 0 {
-                    svg += "<text class=\"a\" x=\"\(f(x))\" y=\"\(f(p.y - 4))\" text-anchor=\"middle\">\(i == 0 ? "epoch " : "")\(e.epoch)</text>"
+                    svg += "<text class=\"a\" x=\"\(f(x))\" y=\"\(f(p.y - 6))\" text-anchor=\"middle\">\(e.epoch)</text>"
                 }
             }
         }
@@ -156,7 +159,7 @@ public struct LineChart: Sendable {
         for s in series {
             let raw = s.points
             let dash = s.dashed ? " d2" : ""
-            if smoothing > 0 {
+            if smoothing > 0 && raw.count >= LineChart.minimumSmoothed {
                 let smoothed = Smoothing.ema(raw.map(\.y), weight: smoothing)
                 let sm = zip(raw, smoothed).map { SeriesPoint(x: $0.x, y: $1) }
                 let rawDrawn = Downsample.minMax(raw, buckets: buckets)
@@ -173,9 +176,13 @@ public struct LineChart: Sendable {
         for m in markers where m.y.isFinite {
             let (x, y) = (px(m.x), py(m.y))
             svg += "<circle class=\"m c\(m.color % ReportStyle.paletteSize)\" cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"4\"><title>\(Escape.html(m.label))</title></circle>"
-            let right = x < p.x + p.width * 0.7
-            let ty = y - 8 < p.y + 10 ? y + 16 : y - 8
-            svg += "<text class=\"a k\" x=\"\(f(right ? x + 6 : x - 6))\" y=\"\(f(ty))\" text-anchor=\"\(right ? "start" : "end")\">\(Escape.html(m.label))</text>"
+            // Place the label where it fits inside the plot: right of the point, else left, else centred on it.
+            let textWidth = Double(m.label.count) * 6.6
+            let (tx, anchor): (Double, String) = x + 6 + textWidth <= p.x + p.width ? (x + 6, "start")
+                : x - 6 - textWidth >= p.x ? (x - 6, "end")
+                : (Swift.min(Swift.max(x, p.x + textWidth / 2), p.x + p.width - textWidth / 2), "middle")
+            let ty = y - 9 < p.y + 12 ? y + 18 : y - 9
+            svg += "<text class=\"a k\" x=\"\(f(tx))\" y=\"\(f(ty))\" text-anchor=\"\(anchor)\">\(Escape.html(m.label))</text>"
         }
         if !hasData {
             svg += "<text class=\"a\" x=\"\(f(p.x + p.width / 2))\" y=\"\(f(p.y + p.height / 2))\" text-anchor=\"middle\">no finite values</text>"
@@ -193,8 +200,12 @@ public struct LineChart: Sendable {
 
         var caption: [String] = []
         caption.append(series.count == 1 ? "\(series[0].name) against \(xLabel)" : series.map(\.name).joined(separator: ", ") + " against \(xLabel)")
-        if smoothing > 0 {
+        let smoothed = series.filter { $0.points.count >= LineChart.minimumSmoothed }
+        if smoothing > 0 && !smoothed.isEmpty {
             caption.append("solid: exponential moving average, weight \(NumberFormat.short(smoothing)) (bias-corrected, computed on every point); faint: raw values")
+            if smoothed.count < series.count {
+                caption.append("series of fewer than \(LineChart.minimumSmoothed) points (\(series.filter { $0.points.count < LineChart.minimumSmoothed }.map(\.name).joined(separator: ", "))) drawn raw")
+            }
         }
         if log { caption.append("log scale (values span \(NumberFormat.short(Foundation.log10(hi / lo))) decades)") }
         if nonFinite > 0 { caption.append("\(NumberFormat.grouped(Int64(nonFinite))) NaN/infinite value\(nonFinite == 1 ? "" : "s") shown as gaps") }

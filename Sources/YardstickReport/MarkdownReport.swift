@@ -69,7 +69,8 @@ public enum MarkdownReport {
         if !mismatches.isEmpty { md += "**Not compared:**\n\n" + mismatches.map { "- \(Escape.markdown($0))\n" }.joined() + "\n" }
 
         md += "## Advice\n\n"
-        for r in data.runs {
+        let (curved, curveless) = ReportContent.splitByCurves(data.runs)
+        for r in curved {
             let a = r.advice
             md += "### \(Escape.markdown(r.run.name))\n\n"
             for d in a.diagnoses { md += "- **\(d.label.rawValue)** (confidence \(String(format: "%.2f", d.confidence))): \(Escape.markdown(d.evidence))\n" }
@@ -77,6 +78,7 @@ public enum MarkdownReport {
             for reason in a.reasons { md += "- \(Escape.markdown(reason))\n" }
             if !a.reasons.isEmpty { md += "\n" }
         }
+        if !curveless.isEmpty { md += "No loss curve to advise on: \(curveless.map { Escape.markdown($0.run.name) }.joined(separator: ", ")).\n\n" }
         if !data.findings.isEmpty {
             md += "### Across runs\n\n" + data.findings.map { "- **\(Escape.markdown($0.parameter))** \($0.direction.rawValue): \(Escape.markdown($0.evidence))\n" }.joined() + "\n"
         }

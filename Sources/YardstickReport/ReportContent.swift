@@ -76,10 +76,12 @@ enum ReportContent {
         let rows: [[Cell]] = runs.map { r in
             var row = [Cell(text: r.run.name), Cell(text: r.run.status), Cell(text: r.run.jobID ?? "")]
             let model = [r.run.baseModel, r.run.fineTunedModel].compactMap { $0 }.joined(separator: " → ")
-            row.append(Cell(text: model))
+            row.append(Cell(text: model, cssClass: model.count > 30 ? "w" : nil))
             for k in differing + common {
                 let v = r.params[k]
-                row.append(Cell(text: v?.description ?? "", numeric: v?.numericValue != nil, sortValue: v?.numericValue))
+                // 4.8285223367697e-05 reads as 4.829e-05; the exact value is one `runs show` away.
+                let text = v.map { v in v.numericValue.map { n in v.description.count > 9 ? String(format: "%.4g", n) : v.description } ?? v.description } ?? ""
+                row.append(Cell(text: text, numeric: v?.numericValue != nil, sortValue: v?.numericValue, cssClass: text.count > 30 ? "w" : nil))
             }
             for key in [trainLoss, evalLoss] {
                 let series = r.history[key]
@@ -95,7 +97,7 @@ enum ReportContent {
             for knob in [r.advice.epochs, r.advice.learningRate, r.advice.batchSize] {
                 row.append(Cell(text: knob.rawValue, cssClass: knob.rawValue))
             }
-            if hasTags { row.append(Cell(text: r.tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))) }
+            if hasTags { row.append(Cell(text: r.tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "), cssClass: "w")) }
             return row
         }
         return Table(headers: headers, rows: rows)
@@ -205,6 +207,12 @@ enum ReportContent {
     static func mismatchLines(_ data: ReportData) -> [String] {
         let names = Dictionary(data.runs.map { ($0.run.id, $0.run.name) }, uniquingKeysWith: { a, _ in a })
         return data.mismatches.map { "\($0.metric) of \(names[$0.runID] ?? $0.runID): not compared, \($0.reason)" }
+    }
+
+    /// Runs with a loss curve (advised) and runs without one (evaluated only), in order.
+    static func splitByCurves(_ runs: [ReportRun]) -> (curved: [ReportRun], curveless: [ReportRun]) {
+        let hasCurve = { (r: ReportRun) in [trainLoss, evalLoss, evalFullLoss].contains { !(r.history[$0] ?? []).isEmpty } }
+        return (runs.filter(hasCurve), runs.filter { !hasCurve($0) })
     }
 
     /// The run's advice as short lines: diagnoses with evidence, knobs, stop point.

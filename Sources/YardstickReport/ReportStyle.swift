@@ -13,14 +13,14 @@ enum ReportStyle {
 
     static let variables = """
         :root{--bg:#ffffff;--fg:#1b1f24;--muted:#57606a;--grid:#e8ecf0;--axis:#8c959f;--card:#f6f8fa;--border:#d0d7de;\
-        --link:#0969da;--ins:#cdf3d6;--del:#ffd8d3;--good:#1a7f37;--bad:#c4262e}
+        --link:#0969da;--ins:#cdf3d6;--del:#ffd8d3;--good:#1a7f37;--bad:#c4262e;--up:#0a5cc2;--down:#b34700}
         @media (prefers-color-scheme:dark){:root{--bg:#0d1117;--fg:#e6edf3;--muted:#9aa3ad;--grid:#232a33;--axis:#6e7681;\
-        --card:#161b22;--border:#30363d;--link:#58a6ff;--ins:#1d4a2c;--del:#5c2227;--good:#56d364;--bad:#ff7b72}}
+        --card:#161b22;--border:#30363d;--link:#58a6ff;--ins:#1d4a2c;--del:#5c2227;--good:#56d364;--bad:#ff7b72;--up:#6cb6ff;--down:#f0883e}}
         """
 
     static let chart = """
-        .chart text{font:11px system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;fill:var(--muted)}
-        .chart .t{font-size:12px;font-weight:600;fill:var(--fg)}.chart .k{fill:var(--fg)}
+        .chart text{font:12.5px system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;fill:var(--muted)}
+        .chart .t{font-size:14px;font-weight:600;fill:var(--fg)}.chart .k{fill:var(--fg)}
         .chart .g{stroke:var(--grid)}.chart .f,.chart .x{fill:none;stroke:var(--axis)}
         .chart .e{stroke:var(--axis);stroke-dasharray:3 3}
         .chart .l{fill:none;stroke-width:1.7;stroke-linejoin:round;stroke-linecap:round}
@@ -46,7 +46,7 @@ enum ReportStyle {
         table{border-collapse:collapse;font-size:.85rem;font-variant-numeric:tabular-nums}
         th,td{border:1px solid var(--border);padding:.3rem .55rem;text-align:left;vertical-align:top}
         th{background:var(--card);white-space:nowrap}th[data-sort]{cursor:pointer}
-        td.n{text-align:right;white-space:nowrap}td.w{min-width:14rem}
+        td{white-space:nowrap}td.n{text-align:right}td.w{white-space:normal;min-width:12rem;max-width:30rem;overflow-wrap:anywhere}
         .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,500px),1fr));gap:1rem}
         figure{margin:0;background:var(--card);border:1px solid var(--border);border-radius:6px;padding:.5rem;min-width:0}
         figcaption{font-size:.78rem;color:var(--muted);margin-top:.3rem}
@@ -57,7 +57,7 @@ enum ReportStyle {
         .ex b{display:block;font-size:.75rem;color:var(--muted);font-weight:600}
         @media (max-width:720px){.ex{grid-template-columns:1fr}main{padding:.6rem}}
         mark{color:inherit;border-radius:2px}mark.x{background:var(--del)}mark.m{background:var(--ins)}
-        .raise{color:var(--good);font-weight:600}.lower{color:var(--bad);font-weight:600}.keep,.unknown{color:var(--muted)}
+        .raise{color:var(--up);font-weight:600}.lower{color:var(--down);font-weight:600}.keep,.unknown{color:var(--muted)}
         .sig{font-weight:600}.flag{color:var(--bad)}
         ul.diag{padding-left:1.2rem}.run{border-left:4px solid var(--border);padding-left:.7rem;margin:1rem 0}
         """

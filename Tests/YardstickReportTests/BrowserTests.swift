@@ -28,6 +28,11 @@ import YardstickTestSupport
         try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
         let problems = try checkPage(browserPath: path, page: page, shots: shots, prefix: "fixture")
         #expect(problems.isEmpty, "\(problems)")
+        // Any other report to check the same way, e.g. one made from real logs: YARDSTICK_REPORT_PAGE=reports/index.html.
+        if let other = ProcessInfo.processInfo.environment["YARDSTICK_REPORT_PAGE"] {
+            let otherProblems = try checkPage(browserPath: path, page: URL(fileURLWithPath: other), shots: shots, prefix: "page")
+            #expect(otherProblems.isEmpty, "\(otherProblems)")
+        }
         print("BrowserTests: screenshots in \(shots.path)")
     }
 
