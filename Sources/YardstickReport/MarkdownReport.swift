@@ -35,7 +35,9 @@ public enum MarkdownReport {
         var any = false
         for c in ReportContent.overlays(data.runs, smoothing: data.options.smoothing) {
             any = true
-            md += "### \(Escape.markdown(c.title))\n\n" + mermaid(c, smoothing: data.options.smoothing)
+            // No Mermaid block here: xychart-beta has one x range and no gaps, so runs of different lengths would
+            // seem to run on flat to the longest one's end.
+            md += "### \(Escape.markdown(c.title))\n\n"
             md += chart(c.render(standalone: true), "all-" + Escape.slug(c.yLabel))
         }
         for r in data.runs {
@@ -125,7 +127,7 @@ public enum MarkdownReport {
     /// A GFM table; cells are escaped unless already rendered (`cssClass == "raw"`).
     static func table(_ t: Table) -> String {
         var md = "| " + t.headers.map(Escape.markdown).joined(separator: " | ") + " |\n"
-        let alignment = t.rows.first.map { $0.map { $0.numeric ? " ---: |" : " --- |" }.joined() } ?? String(repeating: " --- |", count: t.headers.count)
+        let alignment = t.headers.indices.map { i in t.rows.contains { i < $0.count && $0[i].numeric && !$0[i].text.isEmpty } ? " ---: |" : " --- |" }.joined()
         md += "|" + alignment
         md += "\n"
         for row in t.rows {
@@ -161,7 +163,7 @@ public enum MarkdownReport {
         md += "    y-axis \"\(Escape.mermaid(chart.yLabel))\" \(NumberFormat.short(yLo)) --> \(NumberFormat.short(yHi))\n"
         md += lines.joined(separator: "\n") + "\n```\n\n"
         md += "Lines, in order: \(chart.series.map { Escape.markdown($0.name) }.joined(separator: ", ")); sampled at \(samples) evenly spaced steps"
-            + (smoothing > 0 ? ", EMA \(NumberFormat.short(smoothing))" : "") + ". The SVG below draws every extreme.\n\n"
+            + (smoothing > 0 ? ", EMA \(NumberFormat.short(smoothing))" : "") + ", linear scale. The SVG below draws every extreme.\n\n"
         return md
     }
 }
