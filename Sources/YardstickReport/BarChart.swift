@@ -27,10 +27,10 @@ public struct BarChart: Sendable {
         self.bars = bars
     }
 
-    public static let width = 640.0
+    public static let width = 480.0
     static let rowHeight = 24.0
-    static let left = 170.0
-    static let right = 70.0
+    static let left = 140.0
+    static let right = 64.0
     static let top = 24.0
 
     public func render(standalone: Bool = false) -> LineChart.Rendered {
@@ -46,7 +46,7 @@ public struct BarChart: Sendable {
         svg += "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 \(f(BarChart.width)) \(f(height))\" role=\"img\" aria-label=\"\(Escape.html(title))\">"
         if standalone { svg += "<style>\(ReportStyle.svgStandalone)</style><rect class=\"bg\" width=\"100%\" height=\"100%\"/>" }
         svg += "<title>\(Escape.html(title))</title>"
-        svg += "<text class=\"t\" x=\"4\" y=\"14\">\(Escape.html(ellipsis(title, 80)))</text>"
+        svg += "<text class=\"t\" x=\"4\" y=\"14\">\(Escape.html(ellipsis(title, 56)))</text>"
         let bottom = BarChart.top + Double(bars.count) * BarChart.rowHeight
         for tick in axis.ticks {
             let x = px(tick)
@@ -57,7 +57,7 @@ public struct BarChart: Sendable {
         var hasCI = false
         for (i, bar) in bars.enumerated() {
             let y = BarChart.top + Double(i) * BarChart.rowHeight
-            svg += "<text class=\"a\" x=\"\(f(BarChart.left - 6))\" y=\"\(f(y + 16))\" text-anchor=\"end\">\(Escape.html(ellipsis(bar.label, 26)))</text>"
+            svg += "<text class=\"a\" x=\"\(f(BarChart.left - 6))\" y=\"\(f(y + 16))\" text-anchor=\"end\">\(Escape.html(ellipsis(bar.label, 20)))</text>"
             guard bar.value.isFinite else {
                 svg += "<text class=\"a\" x=\"\(f(zero + 4))\" y=\"\(f(y + 16))\">NaN</text>"
                 continue

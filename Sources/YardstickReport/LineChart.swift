@@ -64,10 +64,11 @@ public struct LineChart: Sendable {
     /// Buckets of the min/max downsampling per series.
     public var buckets: Int
 
-    public static let width = 640.0
+    /// Narrow on purpose: a phone shows the chart at about 360 px, where a wider drawing would shrink its text.
+    public static let width = 480.0
     public static let height = 300.0
     /// The plot area inside the SVG (axes and labels are outside it; every path stays inside it).
-    public static let plot = (x: 58.0, y: 40.0, width: 566.0, height: 212.0)
+    public static let plot = (x: 58.0, y: 40.0, width: 410.0, height: 212.0)
 
     public init(title: String, xLabel: String = "step", yLabel: String, series: [LineSeries], markers: [ChartMarker] = [],
                 epochs: [EpochBoundary] = [], smoothing: Double = 0, logScale: Bool? = nil, buckets: Int = 400) {
@@ -117,7 +118,7 @@ public struct LineChart: Sendable {
         func px(_ x: Double) -> Double { p.x + clamp01(xAxis.fraction(x)) * p.width }
         func py(_ y: Double) -> Double { p.y + p.height - clamp01(yAxis.fraction(log ? Swift.max(y, lo) : y)) * p.height }
 
-        let legendRows = series.count > 1 ? Int((Double(uniqueNames.count) / 3).rounded(.up)) : 0
+        let legendRows = series.count > 1 ? Int((Double(uniqueNames.count) / 2).rounded(.up)) : 0
         let height = LineChart.height + Double(legendRows) * 16
         var svg = ""
         svg.reserveCapacity(16_000 * Swift.max(1, series.count))
@@ -127,7 +128,7 @@ public struct LineChart: Sendable {
         svg += "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 \(f(LineChart.width)) \(f(height))\" role=\"img\" aria-label=\"\(Escape.html(title))\">"
         if standalone { svg += "<style>\(ReportStyle.svgStandalone)</style><rect class=\"bg\" width=\"100%\" height=\"100%\"/>" }
         svg += "<title>\(Escape.html(title))</title>"
-        svg += "<text class=\"t\" x=\"\(f(p.x))\" y=\"16\">\(Escape.html(ellipsis(title, 80)))</text>"
+        svg += "<text class=\"t\" x=\"\(f(p.x))\" y=\"15\">\(Escape.html(ellipsis(title, 56)))</text>"
         // Grid and y ticks.
         for tick in yAxis.ticks {
             let y = py(tick)
@@ -146,12 +147,13 @@ public struct LineChart: Sendable {
         let visibleEpochs = epochs.filter { $0.step >= xLo && $0.step <= xHi }
         if !visibleEpochs.isEmpty {
             let every = Swift.max(1, Int((Double(visibleEpochs.count) / 10).rounded(.up)))
-            svg += "<text class=\"a\" x=\"\(f(p.x - 4))\" y=\"\(f(p.y - 6))\" text-anchor=\"end\">epoch</text>"
+            svg += "<text class=\"a\" x=\"\(f(p.x - 4))\" y=\"\(f(p.y - 8))\" text-anchor=\"end\">epoch</text>"
             for (i, e) in visibleEpochs.enumerated() {
                 let x = px(e.step)
                 svg += "<line class=\"e\" x1=\"\(f(x))\" x2=\"\(f(x))\" y1=\"\(f(p.y))\" y2=\"\(f(p.y + p.height))\"/>"
-                if i % every == 0 {
-                    svg += "<text class=\"a\" x=\"\(f(x))\" y=\"\(f(p.y - 6))\" text-anchor=\"middle\">\(e.epoch)</text>"
+                // A boundary at the left edge keeps its line; its label would run into the axis's name.
+                if i % every == 0 && x > p.x + 10 {
+                    svg += "<text class=\"a\" x=\"\(f(x))\" y=\"\(f(p.y - 8))\" text-anchor=\"middle\">\(e.epoch)</text>"
                 }
             }
         }
@@ -187,13 +189,13 @@ public struct LineChart: Sendable {
         if !hasData {
             svg += "<text class=\"a\" x=\"\(f(p.x + p.width / 2))\" y=\"\(f(p.y + p.height / 2))\" text-anchor=\"middle\">no finite values</text>"
         }
-        // Legend below the axis, three entries a row.
+        // Legend below the axis, two entries a row.
         if legendRows > 0 {
             for (i, entry) in uniqueNames.enumerated() {
-                let x = p.x + Double(i % 3) * (p.width / 3)
-                let y = LineChart.height - 6 + Double(i / 3) * 16
+                let x = p.x + Double(i % 2) * (p.width / 2)
+                let y = LineChart.height - 6 + Double(i / 2) * 16
                 svg += "<line class=\"l c\(entry.color % ReportStyle.paletteSize)\(entry.dashed ? " d2" : "")\" x1=\"\(f(x))\" x2=\"\(f(x + 18))\" y1=\"\(f(y - 4))\" y2=\"\(f(y - 4))\"/>"
-                svg += "<text class=\"a\" x=\"\(f(x + 22))\" y=\"\(f(y))\">\(Escape.html(ellipsis(entry.name, 26)))</text>"
+                svg += "<text class=\"a\" x=\"\(f(x + 22))\" y=\"\(f(y))\">\(Escape.html(ellipsis(entry.name, 24)))</text>"
             }
         }
         svg += "</svg>"

@@ -47,7 +47,7 @@ enum ReportStyle {
         th,td{border:1px solid var(--border);padding:.3rem .55rem;text-align:left;vertical-align:top}
         th{background:var(--card);white-space:nowrap}th[data-sort]{cursor:pointer}
         td{white-space:nowrap}td.n{text-align:right}td.w{white-space:normal;min-width:12rem;max-width:30rem;overflow-wrap:anywhere}
-        .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,500px),1fr));gap:1rem}
+        .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,460px),1fr));gap:1rem}
         figure{margin:0;background:var(--card);border:1px solid var(--border);border-radius:6px;padding:.5rem;min-width:0}
         figcaption{font-size:.78rem;color:var(--muted);margin-top:.3rem}
         svg.chart{width:100%;height:auto;display:block}
