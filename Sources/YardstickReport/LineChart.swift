@@ -63,6 +63,8 @@ public struct LineChart: Sendable {
     public static let minimumSmoothed = 30
     /// Buckets of the min/max downsampling per series.
     public var buckets: Int
+    /// Draw the raw series faintly behind the smoothed one (off for overlays of many runs, where it is noise).
+    public var showRaw: Bool
 
     /// Narrow on purpose: a phone shows the chart at about 360 px, where a wider drawing would shrink its text.
     public static let width = 480.0
@@ -71,7 +73,7 @@ public struct LineChart: Sendable {
     public static let plot = (x: 58.0, y: 40.0, width: 410.0, height: 212.0)
 
     public init(title: String, xLabel: String = "step", yLabel: String, series: [LineSeries], markers: [ChartMarker] = [],
-                epochs: [EpochBoundary] = [], smoothing: Double = 0, logScale: Bool? = nil, buckets: Int = 400) {
+                epochs: [EpochBoundary] = [], smoothing: Double = 0, logScale: Bool? = nil, buckets: Int = 400, showRaw: Bool = true) {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
@@ -81,6 +83,7 @@ public struct LineChart: Sendable {
         self.smoothing = smoothing
         self.logScale = logScale
         self.buckets = buckets
+        self.showRaw = showRaw
     }
 
     /// The rendered chart and a caption that says how it was drawn (smoothing, scale, gaps, downsampling).
@@ -138,7 +141,7 @@ public struct LineChart: Sendable {
         for tick in xAxis.ticks {
             let x = px(tick)
             svg += "<line class=\"g\" x1=\"\(f(x))\" x2=\"\(f(x))\" y1=\"\(f(p.y))\" y2=\"\(f(p.y + p.height))\"/>"
-            svg += "<text class=\"a\" x=\"\(f(x))\" y=\"\(f(p.y + p.height + 13))\" text-anchor=\"middle\">\(Escape.html(NumberFormat.short(tick)))</text>"
+            svg += "<text class=\"a\" x=\"\(f(x))\" y=\"\(f(p.y + p.height + 14))\" text-anchor=\"\(x > p.x + p.width - 22 ? "end" : "middle")\">\(Escape.html(NumberFormat.short(tick)))</text>"
         }
         svg += "<rect class=\"f\" x=\"\(f(p.x))\" y=\"\(f(p.y))\" width=\"\(f(p.width))\" height=\"\(f(p.height))\"/>"
         svg += "<text class=\"a\" x=\"\(f(p.x + p.width / 2))\" y=\"\(f(p.y + p.height + 28))\" text-anchor=\"middle\">\(Escape.html(xLabel))</text>"
@@ -164,10 +167,10 @@ public struct LineChart: Sendable {
             if smoothing > 0 && raw.count >= LineChart.minimumSmoothed {
                 let smoothed = Smoothing.ema(raw.map(\.y), weight: smoothing)
                 let sm = zip(raw, smoothed).map { SeriesPoint(x: $0.x, y: $1) }
-                let rawDrawn = Downsample.minMax(raw, buckets: buckets)
+                let rawDrawn = showRaw ? Downsample.minMax(raw, buckets: buckets) : []
                 let smDrawn = Downsample.minMax(sm, buckets: buckets)
                 drawn += smDrawn.count
-                svg += "<path class=\"l r c\(s.color % ReportStyle.paletteSize)\(dash)\" d=\"\(path(rawDrawn, px, py))\"/>"
+                if showRaw { svg += "<path class=\"l r c\(s.color % ReportStyle.paletteSize)\(dash)\" d=\"\(path(rawDrawn, px, py))\"/>" }
                 svg += "<path class=\"l c\(s.color % ReportStyle.paletteSize)\(dash)\" d=\"\(path(smDrawn, px, py))\"><title>\(Escape.html(s.name))</title></path>"
             } else {
                 let d = Downsample.minMax(raw, buckets: buckets)
@@ -201,10 +204,12 @@ public struct LineChart: Sendable {
         svg += "</svg>"
 
         var caption: [String] = []
-        caption.append(series.count == 1 ? "\(series[0].name) against \(xLabel)" : series.map(\.name).joined(separator: ", ") + " against \(xLabel)")
+        caption.append(series.count == 1 ? "\(series[0].name) against \(xLabel)"
+                       : series.count <= 4 ? series.map(\.name).joined(separator: ", ") + " against \(xLabel)"
+                       : "\(series.count) series against \(xLabel)")
         let smoothed = series.filter { $0.points.count >= LineChart.minimumSmoothed }
         if smoothing > 0 && !smoothed.isEmpty {
-            caption.append("solid: exponential moving average, weight \(NumberFormat.short(smoothing)) (bias-corrected, computed on every point); faint: raw values")
+            caption.append("solid: exponential moving average, weight \(NumberFormat.short(smoothing)) (bias-corrected, computed on every point)" + (showRaw ? "; faint: raw values" : "; raw values not drawn"))
             if smoothed.count < series.count {
                 caption.append("series of fewer than \(LineChart.minimumSmoothed) points (\(series.filter { $0.points.count < LineChart.minimumSmoothed }.map(\.name).joined(separator: ", "))) drawn raw")
             }

@@ -188,7 +188,13 @@ public enum ReportWriter {
         }
         if format != .html {
             let (markdown, charts) = MarkdownReport.render(data)
-            if !charts.isEmpty { try fm.createDirectory(at: base.appendingPathComponent("charts"), withIntermediateDirectories: true) }
+            let folder = base.appendingPathComponent("charts")
+            // Charts of an earlier report in the same folder would otherwise linger next to the new ones.
+            for name in (try? fm.contentsOfDirectory(atPath: folder.path)) ?? []
+            where name.hasSuffix(".svg") && name.prefix(3).allSatisfy({ $0.isNumber || $0 == "-" }) && name.dropFirst(2).first == "-" {
+                try? fm.removeItem(at: folder.appendingPathComponent(name))
+            }
+            if !charts.isEmpty { try fm.createDirectory(at: folder, withIntermediateDirectories: true) }
             for c in charts { try Data(c.svg.utf8).write(to: base.appendingPathComponent(c.path), options: .atomic) }
             let url = base.appendingPathComponent("report.md")
             try Data(markdown.utf8).write(to: url, options: .atomic)

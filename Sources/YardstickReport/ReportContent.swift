@@ -169,7 +169,8 @@ enum ReportContent {
             let series = runs.compactMap { r in r.history[key].flatMap { $0.isEmpty ? nil : LineSeries(name: r.run.name, color: r.color, points: points($0),
                                                                                                   dashed: r.color / ReportStyle.paletteSize % 2 == 1) } }
             if series.count > 1 {
-                charts.append(LineChart(title: "All runs: \(label)", yLabel: label, series: series, smoothing: smoothing, buckets: runs.count > 8 ? 200 : 400))
+                charts.append(LineChart(title: "All runs: \(label)", yLabel: label, series: series, smoothing: smoothing,
+                                        buckets: runs.count > 8 ? 200 : 400, showRaw: series.count <= 3))
             }
         }
         return charts

@@ -20,7 +20,7 @@ enum ReportStyle {
 
     static let chart = """
         .chart text{font:12.5px system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;fill:var(--muted)}
-        .chart .t{font-size:14px;font-weight:600;fill:var(--fg)}.chart .k{fill:var(--fg)}
+        .chart .t{font-size:14px;font-weight:600;fill:var(--fg)}.chart .k{fill:var(--fg);paint-order:stroke;stroke:var(--card);stroke-width:3px;stroke-linejoin:round}
         .chart .g{stroke:var(--grid)}.chart .f,.chart .x{fill:none;stroke:var(--axis)}
         .chart .e{stroke:var(--axis);stroke-dasharray:3 3}
         .chart .l{fill:none;stroke-width:1.7;stroke-linejoin:round;stroke-linecap:round}

@@ -3,7 +3,7 @@
 // drawing and writing the HTML page (and, with --markdown, the Markdown report). Prints one JSON object; the
 // issue's budget is under 2 seconds and an HTML file under 3 MB.
 //
-//   ReportBench [--runs N] [--points N] [--repeats R] [--markdown]
+//   ReportBench [--runs N] [--points N] [--repeats R] [--markdown] [--keep DIR]   (--keep: copy the report there to look at)
 
 import Foundation
 import YardstickReport
@@ -13,6 +13,7 @@ var runCount = 20
 var points = 100_000
 var repeats = 3
 var markdown = false
+var keep: String?
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
     switch argument {
@@ -20,8 +21,9 @@ while let argument = arguments.next() {
     case "--points": points = Int(arguments.next() ?? "") ?? points
     case "--repeats": repeats = Int(arguments.next() ?? "") ?? repeats
     case "--markdown": markdown = true
+    case "--keep": keep = arguments.next()
     default:
-        FileHandle.standardError.write(Data("usage: ReportBench [--runs N] [--points N] [--repeats R] [--markdown]\n".utf8))
+        FileHandle.standardError.write(Data("usage: ReportBench [--runs N] [--points N] [--repeats R] [--markdown] [--keep DIR]\n".utf8))
         exit(2)
     }
 }
@@ -74,6 +76,10 @@ for _ in 0..<repeats {
     if markdown { mdSize = (try FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent("out/report.md").path)[.size] as? Int) ?? 0 }
 }
 times.sort()
+if let keep {
+    try? FileManager.default.removeItem(atPath: keep)
+    try FileManager.default.copyItem(at: dir.appendingPathComponent("out"), to: URL(fileURLWithPath: keep))
+}
 print("""
     {"runs": \(runCount), "points_per_run": \(points + points / 1000), "setup_seconds": \(String(format: "%.2f", setup)), \
     "seconds_median": \(String(format: "%.3f", times[times.count / 2])), "seconds_min": \(String(format: "%.3f", times[0])), \
