@@ -115,13 +115,27 @@ public enum MarkdownReport {
         return (md, files)
     }
 
-    /// Escaped words, the differing ones in bold.
+    /// Escaped words on one line, each run of differing words in one bold span.
     static func highlighted(_ tokens: [WordDiff.Token]) -> String {
         var out = ""
-        for t in tokens {
-            if WordDiff.isSpace(t.text) { out += " " } else { out += t.common ? Escape.markdown(t.text) : "**\(Escape.markdown(t.text))**" }
+        var run: [String] = []
+        func flush() {
+            guard !run.isEmpty else { return }
+            if !out.isEmpty { out += " " }
+            out += "**" + run.joined(separator: " ") + "**"
+            run = []
         }
-        return out.trimmingCharacters(in: .whitespaces)
+        for t in tokens where !WordDiff.isSpace(t.text) {
+            if t.common {
+                flush()
+                if !out.isEmpty { out += " " }
+                out += Escape.markdown(t.text)
+            } else {
+                run.append(Escape.markdown(t.text))
+            }
+        }
+        flush()
+        return out
     }
 
     /// A GFM table; cells are escaped unless already rendered (`cssClass == "raw"`).

@@ -105,10 +105,3 @@ import YardstickReport
         for path in written { #expect(FileManager.default.fileExists(atPath: path)) }
     }
 }
-
-@Suite struct DumpFixture {
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["REPORT_DUMP"] != nil)) func dump() throws {
-        let (data, _) = try ReportFixture.report()
-        try ReportWriter.write(data, format: .both, to: ProcessInfo.processInfo.environment["REPORT_DUMP"]!)
-    }
-}
