@@ -5,7 +5,7 @@ SWIFT ?= swift
 DB ?= experiments/yardstick.db
 BIN = .build/debug/yardstick
 
-.PHONY: all build release test demo bench check-deps clean
+.PHONY: all build release test demo bench check-deps check-browser clean
 
 all: build
 
@@ -21,6 +21,19 @@ check-deps:
 	  fi; \
 	fi
 
+# The report tests render the HTML report in headless Chromium (YardstickReportTests/BrowserTests): installed
+# with apt-get when run as root on Debian/Ubuntu; otherwise the test says it was skipped (and fails under CI=true).
+check-browser:
+	@if ! command -v chromium-headless-shell >/dev/null 2>&1 && ! command -v chromium >/dev/null 2>&1 && [ -z "$$YARDSTICK_BROWSER" ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "chromium-headless-shell missing: installing it with apt-get (for the report's browser test)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-headless-shell >/dev/null \
+	      || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "note: no headless Chromium: the report's browser test will be skipped (install chromium-headless-shell or chromium, or set YARDSTICK_BROWSER)"; \
+	  fi; \
+	fi
+
 build: check-deps
 	$(SWIFT) build
 
@@ -28,7 +41,7 @@ release: check-deps
 	$(SWIFT) build -c release
 
 # The executable is built first because the end-to-end tests run it.
-test: check-deps
+test: check-deps check-browser
 	$(SWIFT) build
 	$(SWIFT) test --disable-xctest
 

@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "YardstickStore", targets: ["YardstickStore"]),
         .library(name: "YardstickAdvisor", targets: ["YardstickAdvisor"]),
         .library(name: "YardstickRunner", targets: ["YardstickRunner"]),
+        .library(name: "YardstickReport", targets: ["YardstickReport"]),
         .executable(name: "yardstick", targets: ["yardstick"]),
     ],
     dependencies: [
@@ -32,6 +33,8 @@ let package = Package(
         ),
         // Held-out sets, model providers, the response cache and concurrent, resumable evaluation.
         .target(name: "YardstickRunner", dependencies: ["YardstickMetrics", "YardstickLogs", "YardstickStore"]),
+        // HTML/Markdown reports with inline SVG charts: reads the store, renders strings, writes nothing itself.
+        .target(name: "YardstickReport", dependencies: ["YardstickStore", "YardstickMetrics", "YardstickAdvisor"]),
         .executableTarget(
             name: "yardstick",
             dependencies: [
@@ -39,6 +42,7 @@ let package = Package(
                 "YardstickStore",
                 "YardstickAdvisor",
                 "YardstickRunner",
+                "YardstickReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -48,6 +52,7 @@ let package = Package(
         .testTarget(name: "YardstickStoreTests", dependencies: ["YardstickStore", "YardstickMetrics", "YardstickTestSupport"]),
         .testTarget(name: "YardstickAdvisorTests", dependencies: ["YardstickAdvisor", "YardstickLogs", "YardstickTestSupport"]),
         .testTarget(name: "YardstickRunnerTests", dependencies: ["YardstickRunner", "YardstickStore", "YardstickTestSupport"]),
+        .testTarget(name: "YardstickReportTests", dependencies: ["YardstickReport", "YardstickStore", "YardstickTestSupport"]),
         .testTarget(name: "YardstickCLITests", dependencies: ["YardstickStore", "YardstickTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

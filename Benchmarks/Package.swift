@@ -18,6 +18,10 @@ let package = Package(
             name: "AdvisorBench",
             dependencies: [.product(name: "YardstickAdvisor", package: "Yardstick")]
         ),
+        .executableTarget(
+            name: "ReportBench",
+            dependencies: [.product(name: "YardstickReport", package: "Yardstick"), .product(name: "YardstickStore", package: "Yardstick")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -89,3 +89,14 @@ export MLFLOW_DISABLE_TELEMETRY=true DO_NOT_TRACK=true
 # fails; a missed speed or size target is reported in the tables, not as a failure.
 run "$VENV/bin/python" "$BENCH/bench.py" --yardstick "$YARDSTICK" --store-bench "$STORE_BENCH" \
   --venv "$VENV" --output "$BENCH/results.md"
+
+step "Report: 20 runs × 100,000 history points (Benchmarks/Sources/ReportBench; budget < 2 s, HTML < 3 MB)"
+run "$SWIFT" build -c release --package-path "$BENCH" --product ReportBench
+"$BENCH/.build/release/ReportBench" --repeats 3 | tee "$BENCH/work/report-bench.json" \
+  || fail "ReportBench failed"
+"$PYTHON" - "$BENCH/work/report-bench.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+ok = r["seconds_median"] < 2 and r["html_bytes"] < 3_000_000
+print(f"report: {r['seconds_median']:.2f} s median, HTML {r['html_bytes'] / 1e6:.2f} MB -> {'within' if ok else 'OVER'} the budget")
+PY

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import YardstickAdvisor
 import YardstickMetrics
+import YardstickReport
 import YardstickStore
 
 /// `yardstick advise RUN|LOGFILE…`: diagnose runs from their loss curves and say what to change next.
@@ -72,10 +73,7 @@ struct AdviseSubject {
     /// The stored run's id, for paired comparisons with other stored runs.
     var runID: String?
 
-    var outcome: RunOutcome {
-        let evalLoss = curves.series[TrainingCurves.Key.evalLoss]?.filter { $0.value.isFinite }.sorted { $0.step < $1.step } ?? []
-        return RunOutcome(name: name, params: curves.params, bestValidationLoss: evalLoss.map(\.value).min(), finalValidationLoss: evalLoss.last?.value)
-    }
+    var outcome: RunOutcome { StoredRunAdvice.outcome(name: name, curves: curves) }
 
     init(name: String, source: String, curves: TrainingCurves) {
         self.name = name
@@ -84,16 +82,8 @@ struct AdviseSubject {
     }
 
     init(store: Store, run: Run) throws {
-        self.init(
-            name: run.name, source: "store:\(run.id)",
-            curves: TrainingCurves(name: run.name, metrics: try store.history(run: run.id), params: try store.params(run: run.id).map { ($0.key, $0.value) },
-                                   models: [run.fineTunedModel] + Self.checkpointModels(try store.summary(run: run.id).tags)))
+        self.init(name: run.name, source: "store:\(run.id)", curves: try StoredRunAdvice.curves(store: store, run: run))
         runID = run.id
-    }
-
-    /// Checkpoint models recorded by `sync openai` as tags `checkpoint.step-N`.
-    static func checkpointModels(_ tags: [String: String]) -> [String?] {
-        tags.filter { $0.key.hasPrefix("checkpoint.") }.sorted { $0.key < $1.key }.map { $0.value }
     }
 
     static func parse(file: String) throws -> [AdviseSubject] {
@@ -110,19 +100,17 @@ struct AdviseSubject {
     /// the paired-bootstrap interval and p-value of `runs compare`.
     static func evaluationDifferences(_ subjects: [AdviseSubject], store: Store?) throws -> [EvaluationDifference] {
         guard let store else { return [] }
-        var out: [EvaluationDifference] = []
+        var pairs: [(baseline: String, candidate: String)] = []
+        var names: [String: String] = [:]
         for (i, a) in subjects.enumerated() {
             for b in subjects[(i + 1)...] {
                 guard let aID = a.runID, let bID = b.runID else { continue }
-                for c in try store.pairedComparisons(runs: [bID, aID], configuration: ScoreConfiguration()).comparisons {
-                    out.append(EvaluationDifference(
-                        metric: c.metric, candidate: a.name, baseline: b.name, difference: c.difference,
-                        ciLow: c.differenceLow, ciHigh: c.differenceHigh, pValue: c.pValue,
-                        higherIsBetter: !["ter", "loss", "wer"].contains(c.metric.lowercased())))
-                }
+                pairs.append((bID, aID))
+                names[aID] = a.name
+                names[bID] = b.name
             }
         }
-        return out
+        return StoredRunAdvice.differences(try StoredRunAdvice.comparisons(store: store, pairs: pairs).comparisons, names: names)
     }
 }
 

@@ -8,7 +8,8 @@ struct YardstickCommand: ParsableCommand {
         commandName: "yardstick",
         abstract: "Score, track and compare fine-tuned language models.",
         version: Yardstick.version,
-        subcommands: [ScoreCommand.self, EvalCommand.self, SplitCommand.self, CheckCommand.self, CacheCommand.self, SyncCommand.self, ImportCommand.self, TrackingRuns.self, TrackingLog.self, TrackingExport.self, AdviseCommand.self]
+        subcommands: [ScoreCommand.self, EvalCommand.self, SplitCommand.self, CheckCommand.self, CacheCommand.self, SyncCommand.self, ImportCommand.self, TrackingRuns.self, TrackingLog.self, TrackingExport.self, AdviseCommand.self,
+                      ReportCommand.self]
     )
 
     /// ArgumentParser exits with 64 on usage errors; Yardstick promises 2, like most Unix tools.
