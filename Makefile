@@ -5,7 +5,7 @@ SWIFT ?= swift
 DB ?= experiments/yardstick.db
 BIN = .build/debug/yardstick
 
-.PHONY: all build release test demo bench check-deps check-browser clean
+.PHONY: all build release test demo bench check-deps check-python check-browser clean
 
 all: build
 
@@ -34,6 +34,17 @@ check-browser:
 	  fi; \
 	fi
 
+# The runner's tests talk to a local OpenAI-compatible server written in Python (Tests/Fixtures/runner/fake_openai.py)
+# and run small Python models; the demo's models are Python scripts too.
+check-python:
+	@command -v python3 >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "python3 missing: installing it with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 >/dev/null; \
+	  else \
+	    echo "error: python3 is needed by the runner tests and the demo's models: install it (sudo apt-get install python3)" >&2; exit 1; \
+	  fi; }
+
 build: check-deps
 	$(SWIFT) build
 
@@ -41,11 +52,11 @@ release: check-deps
 	$(SWIFT) build -c release
 
 # The executable is built first because the end-to-end tests run it.
-test: check-deps check-browser
+test: check-deps check-python check-browser
 	$(SWIFT) build
 	$(SWIFT) test --disable-xctest
 
-demo: build
+demo: build check-python
 	@bash experiments/demo.sh $(BIN) $(DB)
 
 bench: check-deps

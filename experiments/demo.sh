@@ -1,60 +1,61 @@
 #!/usr/bin/env bash
-# `make demo`: scores the bundled example outputs and tracks the bundled training logs.
+# `make demo`: the main job end to end on bundled real data — import real training logs, evaluate two models on a
+# held-out set, advise, compare and write the report.
 set -euo pipefail
 BIN=${1:-.build/debug/yardstick}
 DB=${2:-experiments/yardstick.db}
+OUT=${3:-reports}
 E=experiments
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
 step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "$2"; }
+rm -f "$DB" "$DB-wal" "$DB-shm"
 
-step "BLEU of a German UI translation (tar vs cpio catalogs), with a 95% bootstrap CI" \
-     "yardstick score bleu --hyp $E/translation/de.hyp.txt --ref $E/translation/de.ref.txt"
-"$BIN" score bleu --hyp $E/translation/de.hyp.txt --ref $E/translation/de.ref.txt
+step "1. Import five real fine-tuning logs (Hugging Face, LLaMA-Factory, OpenAI current and legacy; see experiments/logs/README.md)" \
+     "yardstick import --experiment demo experiments/logs/*"
+"$BIN" import --db "$DB" --experiment demo $E/logs/*.json $E/logs/*.jsonl $E/logs/*.csv
 
-step "chrF++ of the same pairs" "yardstick score chrf --word-order 2 --hyp … --ref …"
-"$BIN" score chrf --word-order 2 --hyp $E/translation/de.hyp.txt --ref $E/translation/de.ref.txt
+step "2. What each run's curves say: diagnoses with evidence, and what to change next" \
+     "yardstick advise --experiment demo"
+"$BIN" advise --db "$DB" --experiment demo
 
-step "TER" "yardstick score ter --hyp … --ref …"
-"$BIN" score ter --hyp $E/translation/de.hyp.txt --ref $E/translation/de.ref.txt
+step "3. Split a real labelled set (Debian package descriptions -> archive section), stratified by label" \
+     "yardstick split experiments/classification/sections.jsonl --stratify label"
+"$BIN" split $E/classification/sections.jsonl --input-field text --reference-field label --stratify label --out "$WORK/split"
 
-step "Two systems, paired bootstrap and paired approximate randomization" \
-     "yardstick score bleu --hyp sys1 --hyp sys2 --ref ref --paired-bs"
-"$BIN" score bleu --hyp $E/translation/multi.sys1.txt --hyp $E/translation/multi.sys2.txt --ref $E/translation/multi.ref.txt --paired-bs
-"$BIN" score chrf --hyp $E/translation/multi.sys1.txt --hyp $E/translation/multi.sys2.txt --ref $E/translation/multi.ref.txt --paired-ar --no-confidence
+step "4. Check the held-out split against the training split: empty fields, duplicates, labels, leakage" \
+     "yardstick check test.jsonl --against train.jsonl"
+"$BIN" check "$WORK/split/test.jsonl" --against "$WORK/split/train.jsonl" --input-field text --reference-field label || \
+  echo "(check exits 1: the Debian index repeats some descriptions across sections, and they leak across the split)"
 
-step "ROUGE of lead-3 summaries of Debian package descriptions (stemmed)" \
-     "yardstick score rouge --data $E/summaries/descriptions.jsonl --hyp-field lead3 --ref-field reference --stemmer"
-"$BIN" score rouge --data $E/summaries/descriptions.jsonl --hyp-field lead3 --ref-field reference --stemmer
+step "5. Evaluate two models on the held-out split: a keyword classifier and the majority-class baseline" \
+     "yardstick eval --data test.jsonl --model 'command:python3 experiments/models/keyword_section.py' --metrics accuracy,exact-match --run keyword"
+for model in "keyword:python3 $E/models/keyword_section.py" "majority:python3 $E/models/majority.py libs"; do
+  "$BIN" eval --db "$DB" --experiment demo --data "$WORK/split/test.jsonl" --input-field text --reference-field label \
+    --model "command:${model#*:}" --metrics accuracy,exact-match --run "${model%%:*}" --concurrency 2
+done
 
-step "Accuracy and per-class F1 of a keyword classifier of Debian sections" \
-     "yardstick score accuracy --data $E/classification/sections.jsonl --hyp-field pred --ref-field label"
-"$BIN" score accuracy --data $E/classification/sections.jsonl --hyp-field pred --ref-field label
+step "6. Run it again: every answer is stored, nothing is asked twice" \
+     "yardstick eval … --run keyword"
+"$BIN" eval --db "$DB" --experiment demo --data "$WORK/split/test.jsonl" --input-field text --reference-field label \
+  --model "command:python3 $E/models/keyword_section.py" --metrics accuracy --run keyword --json \
+  | python3 -c 'import json, sys; r = json.load(sys.stdin); print(r["already_done"], "of", r["examples"], "examples already stored,", r["requests"], "requests sent")'
 
-step "Import real training logs (Hugging Face trainer_state.json, LLaMA-Factory, OpenAI results CSVs) into $DB" \
-     "yardstick import --experiment demo $E/logs/*"
-"$BIN" import --db "$DB" --experiment demo $E/logs/*
+step "7. Score two stored translation systems on one test set, then compare the runs with paired significance" \
+     "yardstick score bleu --hyp sys1.txt --ref ref.txt --run mt-sys1; yardstick runs compare mt-sys1 mt-sys2"
+for n in 1 2; do
+  "$BIN" score bleu --db "$DB" --experiment demo --run "mt-sys$n" --hyp $E/translation/multi.sys$n.txt --ref $E/translation/multi.ref.txt >/dev/null 2>&1
+  "$BIN" score chrf --db "$DB" --experiment demo --run "mt-sys$n" --hyp $E/translation/multi.sys$n.txt --ref $E/translation/multi.ref.txt >/dev/null 2>&1
+done
+"$BIN" runs compare --db "$DB" --experiment demo mt-sys1 mt-sys2 | tail -6
+"$BIN" runs compare --db "$DB" --experiment demo majority keyword | tail -5
 
-step "Importing again changes nothing" "yardstick import --experiment demo $E/logs/ner-step3.trainer_state.json"
-"$BIN" import --db "$DB" --experiment demo $E/logs/ner-step3.trainer_state.json
-
-step "All runs of the experiment" "yardstick runs list --experiment demo"
+step "8. Every run of the experiment" "yardstick runs list --experiment demo"
 "$BIN" runs list --db "$DB" --experiment demo
 
-step "Filter: runs whose last validation loss is below 0.7 or that used a high learning rate" \
-     "yardstick runs list --where \"metrics.eval_loss < 0.7 or params.learning_rate >= 1e-4\" --sort metrics.eval_loss"
-"$BIN" runs list --db "$DB" --experiment demo --where "metrics.eval_loss < 0.7 or params.learning_rate >= 1e-4" --sort metrics.eval_loss
+step "9. The report: one self-contained HTML page and a GitHub Markdown file" \
+     "yardstick report --experiment demo --format both --out $OUT"
+"$BIN" report --db "$DB" --experiment demo --format both --out "$OUT"
 
-step "Two NER runs side by side: the hyperparameters that differ and the final metrics" \
-     "yardstick runs compare ner-lr5e-5 ner-step3"
-compare=$("$BIN" runs compare --db "$DB" --experiment demo ner-lr5e-5 ner-step3)
-printf '%s\n' "$compare" | head -16
-echo "… ($(printf '%s\n' "$compare" | wc -l) lines in all)"
-
-step "The validation-loss curve of one run" "yardstick runs history ner-lr5e-5 eval_loss"
-"$BIN" runs history --db "$DB" --experiment demo ner-lr5e-5 eval_loss
-
-step "Score a run's outputs and keep the result in the store (score, CI, statistics, per-example results)" \
-     "yardstick score bleu --hyp $E/translation/de.hyp.txt --ref $E/translation/de.ref.txt --run de-tar --experiment demo"
-"$BIN" score bleu --db "$DB" --experiment demo --run de-tar --hyp $E/translation/de.hyp.txt --ref $E/translation/de.ref.txt --no-confidence
-"$BIN" runs list --db "$DB" --experiment demo --where "metrics.bleu > 40"
-
-printf '\nThe database is %s: open it with any SQLite client (the README documents the tables).\n' "$DB"
+printf '\nThe store is %s (open it with any SQLite client; the README documents the tables).\n' "$DB"
+printf 'Open %s/index.html in a browser, or read %s/report.md.\n' "$OUT" "$OUT"

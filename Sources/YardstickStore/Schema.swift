@@ -157,7 +157,7 @@ public enum StoreSchema {
     /// The schema described for people: what each table holds and why it is shaped that way.
     /// The README includes this text as `Schema.md`.
     public static let documentation = """
-        ## Store schema (version 2)
+        ## Store schema (version 3)
 
         One SQLite file (default `experiments/yardstick.db`, 8 KiB pages) in WAL mode (`synchronous=NORMAL`,
         `foreign_keys=ON`, 30 s busy timeout). Every write runs in a `BEGIN IMMEDIATE` transaction, so
@@ -165,7 +165,8 @@ public enum StoreSchema {
         failing with "database is locked", and a killed writer leaves either all of its batch or none.
         `PRAGMA user_version` holds the schema version; opening a file with a newer version is refused,
         and an older file is migrated in place when it is opened (version 1 → 2 keeps every row: each
-        `score --run` of version 1 becomes one evaluation, its per-example rows a prediction set).
+        `score --run` of version 1 becomes one evaluation, its per-example rows a prediction set; version 3
+        adds the response cache).
 
         Timestamps in `created_at`/`started_at`/`ended_at`/`imported_at` are UTC ISO-8601 text with
         milliseconds (`2024-05-01T12:34:56.789Z`), so they sort and compare as text and work with SQLite's
@@ -286,6 +287,13 @@ public enum StoreSchema {
         `example_scores(metric_id, position, score)` (`WITHOUT ROWID`, clustered on metric then position):
         the sentence-level score of each example for each metric, referencing the prediction at `position`
         of the evaluation's prediction set (NULL = NaN).
+
+        ### response_cache — model answers of `yardstick eval`
+        `response_cache(key, model, parts, output, prompt_tokens, completion_tokens, created_at)`, keyed by
+        `key`, the hex SHA-256 of `parts`: a JSON object of the provider, base URL, model, every generation
+        setting and the exact request (never an API key or a header), kept so a cache miss can be explained
+        (`yardstick cache show KEY`). Only successful answers are cached. The cache belongs to no run:
+        deleting a run keeps it; `yardstick cache clear [--older-than 30d]` empties it.
 
         ### imports — provenance of imported files
         `id, run_pk → runs, path, format, sha256, size_bytes, imported_at, points` (metric points the

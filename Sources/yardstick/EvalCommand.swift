@@ -163,6 +163,7 @@ struct EvalCommand: ParsableCommand {
         }
         progress.finish()
         await provider.shutdown()
+        signal(SIGPIPE, SIG_DFL)  // the workers are gone: a closed stdout ends yardstick quietly, as any Unix tool
 
         let stored = try await shared.perform { try $0.predictions(set: predictionSet) }
         let hypotheses = EvaluationScoring.hypotheses(stored, count: set.examples.count, processing: processing)
@@ -271,7 +272,7 @@ final class ProgressLine: @unchecked Sendable {
     let terminal = isatty(2) != 0
     private let lock = NSLock()
     private let started = Date()
-    private var lastDraw = Date.distantPast
+    private lazy var lastDraw = started
     private var drew = false
     private var last: RunnerStatistics?
 

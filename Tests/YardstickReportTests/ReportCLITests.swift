@@ -10,7 +10,8 @@ import YardstickTestSupport
         let dir = try TemporaryDirectory.make()
         let db = dir.appendingPathComponent("r.db").path
         let logs = Fixtures.repositoryRoot.appendingPathComponent("experiments/logs")
-        let files = try FileManager.default.contentsOfDirectory(atPath: logs.path).sorted().map { logs.appendingPathComponent($0).path }
+        let files = try FileManager.default.contentsOfDirectory(atPath: logs.path).sorted().filter { !$0.hasSuffix(".md") }
+            .map { logs.appendingPathComponent($0).path }
         #expect(try CLIRunner.run(["import", "--db", db, "--experiment", "demo"] + files).status == 0)
         let translation = Fixtures.repositoryRoot.appendingPathComponent("experiments/translation")
         for system in ["sys1", "sys2"] {
