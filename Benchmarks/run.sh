@@ -100,3 +100,6 @@ r = json.load(open(sys.argv[1]))
 ok = r["seconds_median"] < 2 and r["html_bytes"] < 3_000_000
 print(f"report: {r['seconds_median']:.2f} s median, HTML {r['html_bytes'] / 1e6:.2f} MB -> {'within' if ok else 'OVER'} the budget")
 PY
+
+step "Runner: 2,000 examples at 50 ms latency, concurrency 32 (ideal 3.125 s); a fully cached re-run of 10,000 (< 1 s)"
+bash "$BENCH/runner_bench.sh" "$YARDSTICK" "$BENCH/work/runner" | tee "$BENCH/work/runner-bench.json" || fail "runner_bench.sh failed"

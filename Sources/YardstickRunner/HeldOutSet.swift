@@ -246,25 +246,10 @@ public struct HeldOutSet: Sendable {
 
     /// JSON Lines rows with their line numbers; blank lines are skipped, anything else must be a JSON object.
     static func jsonRows(data: Data, path: String) throws -> [(line: Int, object: [String: Any])] {
-        do {
-            return try SegmentInput.readJSONLObjects(data: data, path: path)
-        } catch let error as InputError {
-            throw HeldOutError(file: error.file, line: error.line, message: error.message)
-        }
+        try SegmentInput.readJSONLObjects(data: data, path: path)
     }
 }
 
-/// A problem with a held-out file, naming the file and 1-based line.
-public struct HeldOutError: Error, Equatable, CustomStringConvertible {
-    public var file: String
-    public var line: Int?
-    public var message: String
-
-    public init(file: String, line: Int? = nil, message: String) {
-        self.file = file
-        self.line = line
-        self.message = message
-    }
-
-    public var description: String { line.map { "\(file):\($0): \(message)" } ?? "\(file): \(message)" }
-}
+/// A problem with a held-out file, naming the file and 1-based line: the same type as every other input error,
+/// so all "bad file" messages read alike.
+public typealias HeldOutError = InputError
