@@ -70,6 +70,37 @@ import YardstickTestSupport
         #expect(Fixtures.double(arRows[0]["p_value"]) == Fixtures.double((arSystems[1]["paired"] as? [String: Any])?["p_value"]))
     }
 
+    @Test func classifiersWithDifferentLabelSetsCompareAsScoreDoes() throws {
+        let dir = try TemporaryDirectory.make()
+        let db = dir.appendingPathComponent("store.db").path
+        let rows = try Fixtures.jsonLines("metrics/classification/sections.jsonl")
+        func write(_ name: String, _ lines: [String]) throws -> String {
+            let url = dir.appendingPathComponent(name)
+            try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+            return url.path
+        }
+        let gold = try write("gold.txt", rows.map { $0["label"] as! String })
+        let keyword = try write("keyword.txt", rows.map { $0["pred"] as! String })
+        let majority = try write("majority.txt", rows.map { _ in "libs" })
+        for (name, hyp) in [("majority", majority), ("keyword", keyword)] {
+            let r = try CLIRunner.run(["score", "accuracy", "--hyp", hyp, "--ref", gold, "--run", name, "--db", db, "--no-confidence"])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let compared = try CLIRunner.run(["runs", "compare", "majority", "keyword", "--db", db, "--json"])
+        let paired = try #require((try CLIRunner.json(compared) as? [String: Any])?["paired"] as? [[String: Any]])
+        #expect(paired.map { $0["metric"] as? String } == ["accuracy", "macro_f1"], "the two label sets are put in one layout")
+        let scored = try CLIRunner.run(["score", "accuracy", "--hyp", majority, "--hyp", keyword, "--ref", gold, "--paired-bs",
+                                        "--json", "--no-confidence"])
+        let systems = try #require((try CLIRunner.json(scored) as? [String: Any])?["systems"] as? [[String: Any]])
+        let tests = try #require(systems[1]["paired"] as? [String: [String: Any]])
+        for row in paired {
+            let test = try #require(tests[row["metric"] as! String])
+            #expect(Fixtures.double(row["p_value"]) == Fixtures.double(test["p_value"]))
+            #expect(Fixtures.double(row["difference"]) == Fixtures.double(test["difference"]))
+            #expect(Fixtures.double(row["difference_low"]) == Fixtures.double(test["difference_low"]))
+        }
+    }
+
     @Test func metricsOnDifferentDatasetsOrSignaturesAreListedNotCompared() throws {
         let f = try pairedFiles()
         let db = f.dir.appendingPathComponent("store.db").path
