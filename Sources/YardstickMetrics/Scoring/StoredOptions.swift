@@ -112,7 +112,7 @@ public struct StoredMetricOptions: Sendable, Equatable {
             c.asianSupport = try flag("asian_support")
             c.caseSensitive = try flag("case_sensitive")
         case .rouge:
-            c.rougeTypes = try try text("types").split(separator: ",").map {
+            c.rougeTypes = try text("types").split(separator: ",").map {
                 guard let t = ROUGE.RougeType(rawValue: String($0)) else { throw StoredOptionsError(message: "unknown ROUGE type \($0)") }
                 return t
             }
