@@ -38,6 +38,9 @@ def record(entry):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm holds the body until the
+    # client's delayed ACK (tens of milliseconds), which no real inference server does.
+    disable_nagle_algorithm = True
 
     def log_message(self, *a):
         pass
