@@ -195,6 +195,8 @@ public final class OpenAIProvider: ModelProvider, @unchecked Sendable {
     public let baseURL: URL
     private let apiKey: String?
     private let configuration: URLSessionConfiguration
+    /// Plain `http://` servers go through ``PlainHTTPClient`` (see there for why), `https://` through URLSession.
+    private let plain: PlainHTTPClient?
 
     /// - Parameters:
     ///   - baseURL: e.g. `https://api.openai.com/v1` or `http://127.0.0.1:8000/v1`.
@@ -211,6 +213,7 @@ public final class OpenAIProvider: ModelProvider, @unchecked Sendable {
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
         configuration.urlCache = nil
         self.configuration = configuration
+        plain = PlainHTTPClient(url: baseURL)
     }
 
     public var identity: [(String, JSONValue)] {
@@ -239,20 +242,34 @@ public final class OpenAIProvider: ModelProvider, @unchecked Sendable {
         http.setValue("application/json", forHTTPHeaderField: "Content-Type")
         if let apiKey { http.setValue("Bearer \(apiKey)", forHTTPHeaderField: "Authorization") }
         http.httpBody = Data(JSONValue.object(body).serialized().utf8)
-        let data: Data, response: URLResponse
-        let session = URLSession(configuration: configuration)
-        defer { session.finishTasksAndInvalidate() }
-        do {
-            (data, response) = try await session.data(for: http)
-        } catch {
-            if error is CancellationError { throw error }
-            throw ProviderError.transient(redact("request failed: \(error.localizedDescription)"), retryAfter: nil)
-        }
-        guard let status = (response as? HTTPURLResponse)?.statusCode else {
-            throw ProviderError.transient("no HTTP response", retryAfter: nil)
+        let data: Data, status: Int, retryAfterHeader: String?
+        if let plain {
+            let headers = [("Content-Type", "application/json")] + (apiKey.map { [("Authorization", "Bearer \($0)")] } ?? [])
+            do {
+                let response = try await plain.send(method: "POST", path: url.path, headers: headers, body: http.httpBody,
+                                                    timeout: timeout)
+                (data, status, retryAfterHeader) = (response.body, response.status, response.headers["retry-after"])
+            } catch {
+                throw ProviderError.transient(redact("request failed: \(error)"), retryAfter: nil)
+            }
+        } else {
+            let response: URLResponse
+            let session = URLSession(configuration: configuration)
+            defer { session.finishTasksAndInvalidate() }
+            do {
+                (data, response) = try await session.data(for: http)
+            } catch {
+                if error is CancellationError { throw error }
+                throw ProviderError.transient(redact("request failed: \(error.localizedDescription)"), retryAfter: nil)
+            }
+            guard let code = (response as? HTTPURLResponse)?.statusCode else {
+                throw ProviderError.transient("no HTTP response", retryAfter: nil)
+            }
+            status = code
+            retryAfterHeader = (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Retry-After")
         }
         if status == 429 || status >= 500 {
-            let retryAfter = (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Retry-After").flatMap(Self.retryAfterSeconds)
+            let retryAfter = retryAfterHeader.flatMap(Self.retryAfterSeconds)
             throw ProviderError.transient("HTTP \(status)\(Self.errorMessage(data).map { ": " + redact($0) } ?? "")", retryAfter: retryAfter)
         }
         guard status == 200 else {
