@@ -115,17 +115,6 @@ struct AdviseSubject {
 }
 
 enum AdviseOutput {
-    /// 12,345: steps read like the evidence lines.
-    static func grouped(_ n: Int64) -> String {
-        let digits = String(n.magnitude)
-        var out = n < 0 ? "-" : ""
-        for (i, c) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return out
-    }
-
     static func json(subject: AdviseSubject, advice: Advice, findings: [CrossRunFinding]) -> JSONValue {
         .object([
             ("run", .string(subject.name)),
@@ -153,7 +142,7 @@ enum AdviseOutput {
             for d in a.diagnoses { out += "  \(d.label.rawValue) (confidence \(String(format: "%.2f", d.confidence))): \(d.evidence)\n" }
             out += "  advice: epochs \(a.epochs.rawValue), learning rate \(a.learningRate.rawValue), batch size \(a.batchSize.rawValue)\n"
             if let step = a.stopStep {
-                out += "  stop at: step \(grouped(step))" + (a.stopEpoch.map { String(format: ", epoch %.2f", $0) } ?? "")
+                out += "  stop at: step \(NumberFormat.grouped(step))" + (a.stopEpoch.map { String(format: ", epoch %.2f", $0) } ?? "")
                     + (a.checkpoint.map { ", checkpoint \($0)" } ?? "") + "\n"
             }
             for r in a.reasons { out += "  - \(r)\n" }
