@@ -216,6 +216,14 @@ public final class OpenAIProvider: ModelProvider, @unchecked Sendable {
         plain = PlainHTTPClient(url: baseURL)
     }
 
+    /// The API to talk to: `override` (a `--base-url`), else `$OPENAI_BASE_URL`, else the official API; nil when
+    /// that is not an http(s) URL.
+    public static func baseURL(_ override: String?, environment: [String: String]) -> (text: String, url: URL?) {
+        let text = override ?? environment["OPENAI_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://api.openai.com/v1"
+        guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https" else { return (text, nil) }
+        return (text, url)
+    }
+
     public var identity: [(String, JSONValue)] {
         [("provider", .string("openai")), ("base_url", .string(baseURL.absoluteString)), ("model", .string(model))]
     }

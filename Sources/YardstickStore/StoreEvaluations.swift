@@ -331,26 +331,9 @@ extension Store {
     public func predictions(evaluation evaluationID: Int64, offset: Int = 0, limit: Int? = nil) throws -> [StoredPrediction] {
         let evaluation = try self.evaluation(id: evaluationID)
         guard let set = evaluation.predictionSetID else { return [] }
-        let query = try statement("""
-            SELECT position, example_id, input, reference, prediction, error, latency_ms, cached, prompt_tokens, completion_tokens
-            FROM predictions WHERE prediction_set_id = ? ORDER BY position LIMIT ? OFFSET ?
-            """)
-        defer { query.reset() }
-        try query.bind(set, at: 1)
-        try query.bind(Int64(limit ?? -1), at: 2)
-        try query.bind(Int64(offset), at: 3)
-        var result: [StoredPrediction] = []
+        var result = try predictions(set: set, offset: offset, limit: limit)
         var byPosition: [Int: Int] = [:]
-        while try query.step() {
-            byPosition[Int(query.int64(0))] = result.count
-            result.append(StoredPrediction(
-                position: Int(query.int64(0)), exampleID: query.string(1) ?? "", input: query.string(2),
-                reference: query.string(3), prediction: query.string(4), error: query.string(5),
-                latencyMs: query.optionalDouble(6), cached: query.int64(7) != 0,
-                promptTokens: query.optionalInt64(8).map { Int($0) }, completionTokens: query.optionalInt64(9).map { Int($0) },
-                scores: [:]))
-        }
-        query.reset()
+        for (index, p) in result.enumerated() { byPosition[p.position] = index }
         guard let first = result.first?.position, let last = result.last?.position else { return result }
         let scores = try statement("""
             SELECT s.position, s.score FROM example_scores s WHERE s.metric_id = ? AND s.position BETWEEN ? AND ?

@@ -154,17 +154,26 @@ extension Store {
         }
     }
 
-    /// Every stored prediction of a set, in dataset order (no scores).
-    public func predictions(set: Int64) throws -> [StoredPrediction] {
-        try database.query("""
+    /// The stored predictions of a set in dataset order, optionally a page of them (no scores).
+    public func predictions(set: Int64, offset: Int = 0, limit: Int? = nil) throws -> [StoredPrediction] {
+        let query = try statement("""
             SELECT position, example_id, input, reference, prediction, error, latency_ms, cached, prompt_tokens, completion_tokens
-            FROM predictions WHERE prediction_set_id = ? ORDER BY position
-            """, [.integer(set)]).map { r in
-            StoredPrediction(
-                position: Int(r[0].int64 ?? 0), exampleID: r[1].text ?? "", input: r[2].text, reference: r[3].text,
-                prediction: r[4].text, error: r[5].text, latencyMs: r[6].double, cached: (r[7].int64 ?? 0) != 0,
-                promptTokens: r[8].int64.map { Int($0) }, completionTokens: r[9].int64.map { Int($0) }, scores: [:])
+            FROM predictions WHERE prediction_set_id = ? ORDER BY position LIMIT ? OFFSET ?
+            """)
+        defer { query.reset() }
+        try query.bind(set, at: 1)
+        try query.bind(Int64(limit ?? -1), at: 2)
+        try query.bind(Int64(offset), at: 3)
+        var result: [StoredPrediction] = []
+        while try query.step() {
+            result.append(StoredPrediction(
+                position: Int(query.int64(0)), exampleID: query.string(1) ?? "", input: query.string(2),
+                reference: query.string(3), prediction: query.string(4), error: query.string(5),
+                latencyMs: query.optionalDouble(6), cached: query.int64(7) != 0,
+                promptTokens: query.optionalInt64(8).map { Int($0) }, completionTokens: query.optionalInt64(9).map { Int($0) },
+                scores: [:]))
         }
+        return result
     }
 
     /// Sets a run's status (`running`, `finished`, `failed`) and, when given, its end time.

@@ -92,10 +92,8 @@ struct EvalCommand: ParsableCommand {
         if model.hasPrefix("file:") { return try FileProvider(path: value, examples: set.examples) }
         if model.hasPrefix("command:") { return CommandProvider(command: value, workers: concurrency) }
         let environment = ProcessInfo.processInfo.environment
-        let base = baseUrl ?? environment["OPENAI_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://api.openai.com/v1"
-        guard let url = URL(string: base), url.scheme == "http" || url.scheme == "https" else {
-            throw TrackingFailure("--base-url '\(base)' is not an http(s) URL")
-        }
+        let base = OpenAIProvider.baseURL(baseUrl, environment: environment)
+        guard let url = base.url else { throw TrackingFailure("--base-url '\(base.text)' is not an http(s) URL") }
         return OpenAIProvider(model: value, baseURL: url, apiKey: environment[apiKeyEnv])
     }
 

@@ -37,10 +37,8 @@ struct SyncCommand: ParsableCommand {
         func run() throws {
             try TrackingIO.reportingErrors {
                 let environment = ProcessInfo.processInfo.environment
-                let base = baseUrl ?? environment["OPENAI_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://api.openai.com/v1"
-                guard let url = URL(string: base), url.scheme == "http" || url.scheme == "https" else {
-                    throw TrackingFailure("--base-url '\(base)' is not an http(s) URL")
-                }
+                let base = OpenAIProvider.baseURL(baseUrl, environment: environment)
+                guard let url = base.url else { throw TrackingFailure("--base-url '\(base.text)' is not an http(s) URL") }
                 let sync = OpenAISync(baseURL: url, apiKey: environment[apiKeyEnv])
                 let store = try self.store.open()
                 var objects: [JSONValue] = []
