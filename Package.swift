@@ -22,6 +22,12 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        // libpq, PostgreSQL's own client library, for team stores on a server (`--db postgres://…`).
+        .systemLibrary(
+            name: "CPostgres",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
         .target(name: "YardstickMetrics"),
         // Training-log parsers: Foundation only, so curve tools can read logs without linking SQLite.
         .target(name: "YardstickLogs"),
@@ -29,7 +35,7 @@ let package = Package(
         .target(name: "YardstickAdvisor", dependencies: ["YardstickLogs"]),
         .target(
             name: "YardstickStore",
-            dependencies: ["CSQLite", "YardstickMetrics", "YardstickLogs"]
+            dependencies: ["CSQLite", "CPostgres", "YardstickMetrics", "YardstickLogs"]
         ),
         // Held-out sets, model providers, the response cache and concurrent, resumable evaluation.
         .target(name: "YardstickRunner", dependencies: ["YardstickMetrics", "YardstickLogs", "YardstickStore"]),
@@ -46,7 +52,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .target(name: "YardstickTestSupport", path: "Tests/YardstickTestSupport"),
+        .target(name: "YardstickTestSupport", dependencies: ["YardstickStore"], path: "Tests/YardstickTestSupport"),
         .testTarget(name: "YardstickMetricsTests", dependencies: ["YardstickMetrics", "YardstickTestSupport"]),
         .testTarget(name: "YardstickLogsTests", dependencies: ["YardstickLogs", "YardstickTestSupport"]),
         .testTarget(name: "YardstickStoreTests", dependencies: ["YardstickStore", "YardstickMetrics", "YardstickTestSupport"]),

@@ -532,10 +532,16 @@ struct FilterParser {
 // MARK: - SQL
 
 /// SQL text with its bound values, built left to right so placeholders and values stay in step.
-/// User text only ever reaches SQLite as a bound value.
+/// User text only ever reaches the database as a bound value.
 struct SQLBuilder {
     var sql = ""
     var values: [SQLValue] = []
+    /// The database the SQL is for: SQLite and PostgreSQL spell a few things differently, with the same results.
+    var dialect: SQLDialect = .sqlite
+    /// The false literal for `COALESCE(condition, …)`: SQLite's conditions are integers, PostgreSQL's booleans.
+    var falseLiteral: String { dialect == .postgres ? "false" : "0" }
+    /// A real-valued cast: `REAL` is 8 bytes in SQLite, 4 in PostgreSQL.
+    var realType: String { dialect == .postgres ? "DOUBLE PRECISION" : "REAL" }
     /// What each `metrics.X` of the filter reads: the evaluation metric and the datasets it may come from
     /// (resolved by the store before the SQL is built).
     var metricTargets: [String: MetricTarget] = [:]
@@ -577,15 +583,30 @@ enum FilterSQL {
                 b.add(" IS NOT NULL AND NOT ")
             }
             b.add("COALESCE(")
-            valueExpression(field, into: &b)
-            if caseSensitive {
-                b.add(" GLOB ")
-                b.bind(.text(globPattern(fromLike: pattern)))
-            } else {
+            if b.dialect == .postgres {
+                // LIKE is case-sensitive in PostgreSQL and its `\\` escapes; SQLite's LIKE has no escape character
+                // and folds ASCII letters only, which translate() reproduces exactly (ILIKE would fold all of Unicode).
+                if !caseSensitive { b.add("translate(") }
+                b.add("CAST(")
+                valueExpression(field, into: &b)
+                b.add(" AS TEXT)")
+                if !caseSensitive { b.add(", \(FilterSQL.upper), \(FilterSQL.lower))") }
                 b.add(" LIKE ")
+                if !caseSensitive { b.add("translate(") }
                 b.bind(.text(pattern))
+                if !caseSensitive { b.add(", \(FilterSQL.upper), \(FilterSQL.lower))") }
+                b.add(" ESCAPE ''")
+            } else {
+                valueExpression(field, into: &b)
+                if caseSensitive {
+                    b.add(" GLOB ")
+                    b.bind(.text(globPattern(fromLike: pattern)))
+                } else {
+                    b.add(" LIKE ")
+                    b.bind(.text(pattern))
+                }
             }
-            b.add(", 0)")
+            b.add(", \(b.falseLiteral))")
             if negated { b.add(")") }
         case let .inList(field, values, negated):
             if negated {
@@ -606,6 +627,8 @@ enum FilterSQL {
             b.add(negated ? " IS NOT NULL)" : " IS NULL)")
         }
     }
+
+    static let upper = "'ABCDEFGHIJKLMNOPQRSTUVWXYZ'", lower = "'abcdefghijklmnopqrstuvwxyz'"
 
     /// LIKE's `%` and `_` as GLOB's `*` and `?`, with GLOB's own special characters made literal;
     /// GLOB is SQLite's case-sensitive matcher.
@@ -659,13 +682,29 @@ enum FilterSQL {
         }
     }
 
-    /// The value used for sorting: numeric params as numbers, everything else as stored.
-    static func sortExpression(_ field: FilterField, into b: inout SQLBuilder) {
-        if case let .param(key) = field {
+    /// The keys used for sorting: numeric params as numbers, everything else as stored. SQLite orders a column
+    /// of mixed types numbers first, then text; PostgreSQL needs one type per key, so there the order is spelled
+    /// out as (is text, number, text). Each key is followed by `direction`.
+    static func sortKeys(_ field: FilterField, direction: String, into b: inout SQLBuilder) {
+        guard case let .param(key) = field else {
+            valueExpression(field, into: &b)
+            b.add(direction)
+            return
+        }
+        if b.dialect == .postgres {
+            b.add("(SELECT CASE WHEN \(paramIsNumber) THEN 0 ELSE 1 END")
+            paramLookup(key, into: &b)
+            b.add(direction + ", ")
+            b.add("(SELECT CASE WHEN \(paramIsNumber) THEN CAST(p.value AS DOUBLE PRECISION) END")
+            paramLookup(key, into: &b)
+            b.add(direction + ", ")
+            b.add("(SELECT CASE WHEN \(paramIsNumber) THEN NULL ELSE p.value END")
+            paramLookup(key, into: &b)
+            b.add(direction)
+        } else {
             b.add("(SELECT CASE WHEN \(paramIsNumber) THEN CAST(p.value AS REAL) ELSE p.value END")
             paramLookup(key, into: &b)
-        } else {
-            valueExpression(field, into: &b)
+            b.add(direction)
         }
     }
 
@@ -675,7 +714,7 @@ enum FilterSQL {
         switch field {
         case let .param(key):
             if let number = value.numeric {
-                b.add("(SELECT CASE WHEN \(paramIsNumber) THEN CAST(p.value AS REAL)\(sqlOp)")
+                b.add("(SELECT CASE WHEN \(paramIsNumber) THEN CAST(p.value AS \(b.realType))\(sqlOp)")
                 b.bind(.real(number))
                 b.add(" ELSE p.value\(sqlOp)")
                 b.bind(.text(value.text))
@@ -691,7 +730,11 @@ enum FilterSQL {
             b.bind(.real(value.numeric ?? .nan))
         case let .attribute(attribute) where attribute.isTime:
             if case let .number(seconds, _) = value {
-                b.add("CAST(strftime('%s', \(attribute.column)) AS INTEGER)\(sqlOp)")
+                if b.dialect == .postgres {
+                    b.add("CAST(floor(extract(epoch FROM CAST(\(attribute.column) AS timestamptz))) AS BIGINT)\(sqlOp)")
+                } else {
+                    b.add("CAST(strftime('%s', \(attribute.column)) AS INTEGER)\(sqlOp)")
+                }
                 b.bind(.real(seconds))
             } else {
                 b.add(attribute.column + sqlOp)
@@ -702,7 +745,7 @@ enum FilterSQL {
             b.add(sqlOp)
             b.bind(.text(value.text))
         }
-        b.add(", 0)")
+        b.add(", \(b.falseLiteral))")
     }
 }
 

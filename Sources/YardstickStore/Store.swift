@@ -13,7 +13,7 @@ import Foundation
 public final class Store {
     /// The connection; not public, so every write goes through the store's transactions.
     let database: Database
-    /// The file path given to ``init(path:)``.
+    /// The file path given to ``init(path:)``; for PostgreSQL the URI without its password.
     public let path: String
 
     /// Interned metric key ids by name, remembered for the duration of one write. Emptied when each write
@@ -23,23 +23,38 @@ public final class Store {
     /// Prepared statements reused across calls, by SQL text.
     private var statements: [String: Statement] = [:]
 
-    /// Opens (creating it and its parent folders when missing) and migrates the store at `path`.
-    /// - Throws: ``StoreError/newerSchema(path:found:supported:)`` for a file written by a newer Yardstick,
-    ///   ``DatabaseError`` when SQLite cannot open it.
-    public init(path: String) throws {
-        self.path = path
-        if path != ":memory:" && !path.hasPrefix("file:") {
-            let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        }
-        database = try Database(path: path)
-        // Larger pages make the metric B-tree shallower (faster bulk logging); only applies to a new file.
-        try database.execute("PRAGMA page_size=8192")
-        // WAL lets readers run while one process writes; switching needs a moment of exclusive access.
-        _ = try database.retryingWhileBusy { try database.scalar("PRAGMA journal_mode=WAL") }
-        try database.execute("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384")
-        try StoreSchema.migrate(database)
+    /// Opens and migrates the store at `path`: a SQLite file (created with its parent folders when missing) or,
+    /// for a `postgres://` / `postgresql://` URI, a PostgreSQL database (its tables created when missing).
+    /// - Throws: ``StoreError/newerSchema(path:found:supported:)`` for a store written by a newer Yardstick,
+    ///   ``DatabaseError`` when the database cannot be opened or reached.
+    public convenience init(path: String) throws {
+        try self.init(location: StoreLocation(path))
     }
+
+    /// Opens and migrates the store at `location`.
+    public init(location: StoreLocation) throws {
+        path = location.display
+        switch location {
+        case let .sqlite(path):
+            if path != ":memory:" && !path.hasPrefix("file:") {
+                let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            }
+            database = try Database(path: path)
+            // Larger pages make the metric B-tree shallower (faster bulk logging); only applies to a new file.
+            try database.execute("PRAGMA page_size=8192")
+            // WAL lets readers run while one process writes; switching needs a moment of exclusive access.
+            _ = try database.retryingWhileBusy { try database.scalar("PRAGMA journal_mode=WAL") }
+            try database.execute("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384")
+            try StoreSchema.migrate(database)
+        case let .postgres(uri):
+            database = try Database(postgresURI: uri)
+            try PostgresSchema.migrate(database)
+        }
+    }
+
+    /// Which database holds the store.
+    public var dialect: SQLDialect { database.dialect }
 
     /// A cached prepared statement, reset and ready to bind.
     func statement(_ sql: String) throws -> Statement {
@@ -55,9 +70,12 @@ public final class Store {
     /// Runs `body` in one `BEGIN IMMEDIATE` transaction; on failure everything is rolled back and the
     /// key cache forgets ids that may have been rolled back with it.
     func write<T>(_ body: () throws -> T) throws -> T {
-        keyIDs.removeAll(keepingCapacity: true)
         do {
-            return try database.transaction(.immediate, body)
+            // Cleared on every attempt: PostgreSQL may roll a transaction back and run it again (deadlock).
+            return try database.transaction(.immediate) {
+                keyIDs.removeAll(keepingCapacity: true)
+                return try body()
+            }
         } catch {
             keyIDs.removeAll(keepingCapacity: true)
             throw error
@@ -244,7 +262,8 @@ public final class Store {
             if found.count > 1 { throw StoreError.ambiguousRun(reference: ref, candidates: found.map { Store.describe($0.run) }) }
         }
         if isHex && lower.utf8.count >= 4 {
-            let found = try runs(where: "r.id GLOB ?", [.text(lower + "*")])
+            // Ids are lowercase hex and both databases compare text byte by byte, so a prefix is a range of the index.
+            let found = try runs(where: "r.id >= ? AND r.id < ?", [.text(lower), .text(lower + "g")])
             if found.count == 1 { return found[0] }
             if found.count > 1 { throw StoreError.ambiguousRun(reference: ref, candidates: found.map { Store.describe($0.run) }) }
         }

@@ -31,7 +31,7 @@ extension Store {
 
     /// Get-or-create; the caller holds the write transaction.
     func datasetID(_ dataset: DatasetReference) throws -> Int64 {
-        let find = try statement("SELECT id, size_bytes FROM datasets WHERE path = ? AND sha256 IS ?")
+        let find = try statement("SELECT id, size_bytes FROM datasets WHERE path = ? AND sha256 IS NOT DISTINCT FROM ?")
         defer { find.reset() }
         try find.bind(dataset.path, at: 1)
         try find.bind(dataset.sha256, at: 2)
@@ -54,7 +54,7 @@ extension Store {
     }
 
     func linkDataset(_ datasetID: Int64, run pk: Int64, role: DatasetReference.Role) throws {
-        let link = try statement("INSERT OR IGNORE INTO run_datasets(run_pk, dataset_id, role) VALUES (?, ?, ?)")
+        let link = try statement("INSERT INTO run_datasets(run_pk, dataset_id, role) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
         defer { link.reset() }
         try link.bind(pk, at: 1)
         try link.bind(datasetID, at: 2)
@@ -136,7 +136,7 @@ extension Store {
     func predictionSetID(run pk: Int64, dataset: Int64?, settings: JSONValue, createdAt: Date) throws -> Int64 {
         let text = settings.serialized()
         let hash = SHA256.hex(Data(text.utf8))
-        let find = try statement("SELECT id FROM prediction_sets WHERE run_pk = ? AND dataset_id IS ? AND settings_sha256 = ?")
+        let find = try statement("SELECT id FROM prediction_sets WHERE run_pk = ? AND dataset_id IS NOT DISTINCT FROM ? AND settings_sha256 = ?")
         defer { find.reset() }
         try find.bind(pk, at: 1)
         try find.bind(dataset, at: 2)
@@ -159,9 +159,13 @@ extension Store {
     /// holds the write transaction.
     func storePredictions(set: Int64, _ predictions: [PredictionRecord], startingAt first: Int = 0) throws {
         let insert = try statement("""
-            INSERT OR REPLACE INTO predictions(prediction_set_id, position, example_id, input, reference, prediction, error,
-                                               latency_ms, cached, prompt_tokens, completion_tokens)
+            INSERT INTO predictions(prediction_set_id, position, example_id, input, reference, prediction, error,
+                                    latency_ms, cached, prompt_tokens, completion_tokens)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (prediction_set_id, position) DO UPDATE SET
+                example_id = excluded.example_id, input = excluded.input, reference = excluded.reference,
+                prediction = excluded.prediction, error = excluded.error, latency_ms = excluded.latency_ms,
+                cached = excluded.cached, prompt_tokens = excluded.prompt_tokens, completion_tokens = excluded.completion_tokens
             """)
         defer { insert.reset() }
         try insert.bind(set, at: 1)

@@ -55,33 +55,95 @@ extension Store {
     /// trainer interleaves; this is what keeps bulk logging above a million points per second.
     func insertPoints(_ pk: Int64, _ points: [MetricPoint]) throws -> Int {
         guard !points.isEmpty else { return 0 }
+        if database.dialect == .postgres { return try insertPointsPostgres(pk, points) }
+        var inserted = 0
+        for group in try insertionOrder(points) { inserted += try insertRowByRow(pk, group, points) }
+        return inserted
+    }
+
+    /// PostgreSQL: locks are taken in one order (the run's row, then new metric keys by name), so concurrent
+    /// writers queue or proceed but never deadlock; a key whose batch only appends past its last stored step
+    /// (the common case: a trainer logging as it goes) is written through one binary `COPY`, with identical
+    /// re-sent points skipped and different values at one step numbered in Swift exactly as the row-by-row path
+    /// numbers them. Other keys take the row-by-row path.
+    private func insertPointsPostgres(_ pk: Int64, _ points: [MetricPoint]) throws -> Int {
+        let lock = try statement("SELECT pk FROM runs WHERE pk = ? FOR NO KEY UPDATE")
+        defer { lock.reset() }
+        try lock.bind(pk, at: 1)
+        guard try lock.step() else { throw StoreError.runNotFound(reference: "#\(pk)", experiment: nil) }
+        lock.reset()
+        for key in Set(points.map(\.key)).sorted() { _ = try keyID(key) }
         let order = try insertionOrder(points)
+        let lastStep = try statement("SELECT max(step) FROM metric_points WHERE run_pk = ? AND key_id = ?")
+        defer { lastStep.reset() }
+        try lastStep.bind(pk, at: 1)
+        var appended: [(keyID: Int64, indices: [Int])] = []
+        var inserted = 0
+        for group in order {
+            lastStep.reset()
+            try lastStep.bind(group.keyID, at: 2)
+            let stored = try lastStep.step() ? lastStep.optionalInt64(0) : nil
+            if let stored, let first = group.indices.first, points[first].step <= stored {
+                inserted += try insertRowByRow(pk, group, points)
+            } else {
+                appended.append(group)
+            }
+        }
+        guard !appended.isEmpty else { return inserted }
+        try database.postgresConnection().copyIn(
+            "COPY metric_points(run_pk, key_id, step, seq, epoch, value, wall_time) FROM STDIN (FORMAT binary)"
+        ) { buffer in
+            for group in appended {
+                var step = Int64.min
+                var kept: [(epoch: Double?, value: Double?, wallTime: Int64?)] = []
+                for index in group.indices {
+                    let point = points[index]
+                    let epoch = point.epoch.flatMap { $0.isNaN ? nil : $0 }
+                    let value: Double? = point.value.isNaN ? nil : point.value
+                    let wallTime = Store.milliseconds(point.wallTime)
+                    if point.step != step {
+                        step = point.step
+                        kept.removeAll(keepingCapacity: true)
+                    } else if kept.contains(where: { $0.epoch == epoch && $0.value == value && $0.wallTime == wallTime }) {
+                        continue
+                    }
+                    buffer.tuple(fields: 7)
+                    buffer.int64(pk)
+                    buffer.int64(group.keyID)
+                    buffer.int64(step)
+                    buffer.int64(Int64(kept.count))
+                    buffer.double(epoch)
+                    buffer.double(value)
+                    buffer.int64(wallTime)
+                    kept.append((epoch, value, wallTime))
+                    inserted += 1
+                }
+            }
+            return false
+        }
+        return inserted
+    }
+
+    /// Inserts one key's points one by one: a step already stored is compared with its stored points.
+    private func insertRowByRow(_ pk: Int64, _ group: (keyID: Int64, indices: [Int]), _ points: [MetricPoint]) throws -> Int {
         let insert = try statement("""
             INSERT INTO metric_points(run_pk, key_id, step, seq, epoch, value, wall_time)
             VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6) ON CONFLICT DO NOTHING
             """)
         defer { insert.reset() }
         try insert.bind(pk, at: 1)
+        try insert.bind(group.keyID, at: 2)
         var inserted = 0
-        try points.withUnsafeBufferPointer { buffer in
-            for group in order {
-                try insert.bind(group.keyID, at: 2)
-                for index in group.indices {
-                    let point = buffer[index]
-                    let wallTime = Store.milliseconds(point.wallTime)
-                    try insert.bind(point.step, at: 3)
-                    try insert.bind(point.epoch, at: 4)
-                    try insert.bind(point.value, at: 5)
-                    try insert.bind(wallTime, at: 6)
-                    try insert.step()
-                    insert.reset()
-                    if database.changes > 0 {
-                        inserted += 1
-                    } else if try insertRelogged(pk, group.keyID, point, wallTime) {
-                        inserted += 1
-                    }
-                }
-            }
+        for index in group.indices {
+            let point = points[index]
+            let wallTime = Store.milliseconds(point.wallTime)
+            try insert.bind(point.step, at: 3)
+            try insert.bind(point.epoch, at: 4)
+            try insert.bind(point.value, at: 5)
+            try insert.bind(wallTime, at: 6)
+            try insert.step()
+            insert.reset()
+            if try database.changes > 0 || insertRelogged(pk, group.keyID, point, wallTime) { inserted += 1 }
         }
         return inserted
     }

@@ -52,10 +52,11 @@ extension Store {
                          dataset: String? = nil) throws -> [RunSummary] {
         if let experiment, try findExperiment(named: experiment) == nil { throw StoreError.experimentNotFound(experiment) }
         var b = SQLBuilder()
+        b.dialect = database.dialect
         var keys = filter?.expression?.metricKeys ?? []
         if case let .metric(key)? = sort?.field { keys.append(key) }
         b.metricTargets = try metricTargets(for: keys, dataset: dataset)
-        b.add("SELECT \(Store.runColumns) \(Store.runFrom) WHERE 1")
+        b.add("SELECT \(Store.runColumns) \(Store.runFrom) WHERE 1 = 1")
         if let experiment {
             b.add(" AND e.name = ")
             b.bind(.text(experiment))
@@ -66,10 +67,10 @@ extension Store {
         }
         b.add(" ORDER BY ")
         if let sort {
-            FilterSQL.sortExpression(sort.field, into: &b)
+            FilterSQL.valueExpression(sort.field, into: &b)
             b.add(" IS NULL, ")
-            FilterSQL.sortExpression(sort.field, into: &b)
-            b.add(sort.descending ? " DESC, " : " ASC, ")
+            FilterSQL.sortKeys(sort.field, direction: sort.descending ? " DESC" : " ASC", into: &b)
+            b.add(", ")
         }
         b.add("r.created_at DESC, r.pk DESC")
         if let limit {

@@ -78,8 +78,12 @@ extension Store {
     public func cacheResponse(key: String, model: String, _ response: CachedResponse) throws {
         try write {
             let insert = try statement("""
-                INSERT OR REPLACE INTO response_cache(key, model, parts, output, prompt_tokens, completion_tokens, created_at)
+                INSERT INTO response_cache(key, model, parts, output, prompt_tokens, completion_tokens, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (key) DO UPDATE SET
+                    model = excluded.model, parts = excluded.parts, output = excluded.output,
+                    prompt_tokens = excluded.prompt_tokens, completion_tokens = excluded.completion_tokens,
+                    created_at = excluded.created_at
                 """)
             defer { insert.reset() }
             try insert.bind(key, at: 1)
@@ -162,7 +166,8 @@ extension Store {
             """)
         defer { query.reset() }
         try query.bind(set, at: 1)
-        try query.bind(Int64(limit ?? -1), at: 2)
+        // No limit: SQLite reads -1 as none, PostgreSQL NULL (and refuses -1); the largest count serves both.
+        try query.bind(Int64(limit ?? Int(Int64.max)), at: 2)
         try query.bind(Int64(offset), at: 3)
         var result: [StoredPrediction] = []
         while try query.step() {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import YardstickTestSupport
 @testable import YardstickStore
 
 @Suite struct RunFilterParsingTests {
@@ -121,8 +122,8 @@ import Testing
 
 @Suite struct RunFilterEvaluationTests {
     /// Five runs covering numeric/string params, histories vs evaluations, tags and attributes.
-    func makeStore(_ folder: TemporaryFolder) throws -> Store {
-        let store = try folder.store()
+    func makeStore(_ folder: TemporaryFolder, _ backend: Backend) throws -> Store {
+        let store = try folder.store(backend)
         func run(_ name: String, experiment: String = "sweep", status: String = "finished", params: [(String, ParamValue)],
                  tags: [(String, String)] = [], metrics: [(String, Double)] = [], scores: [(String, Double)] = [],
                  job: String? = nil, created: Double) throws {
@@ -148,9 +149,9 @@ import Testing
         return store
     }
 
-    @Test func everyFilterSelectsTheExpectedRuns() throws {
+    @Test(arguments: Backend.available) func everyFilterSelectsTheExpectedRuns(_ backend: Backend) throws {
         let folder = try TemporaryFolder()
-        let store = try makeStore(folder)
+        let store = try makeStore(folder, backend)
         let cases: [(String, [String])] = [
             ("params.lr < 0.005", ["a", "gpt-Mini"]),
             ("params.lr < '0.005'", ["a", "gpt-Mini"]),
@@ -196,17 +197,17 @@ import Testing
         }
     }
 
-    @Test func userTextNeverReachesTheSQL() throws {
+    @Test(arguments: Backend.available) func userTextNeverReachesTheSQL(_ backend: Backend) throws {
         let folder = try TemporaryFolder()
-        let store = try makeStore(folder)
+        let store = try makeStore(folder, backend)
         let hostile = "name = 'x''); DROP TABLE runs; --' or tags.`a'; DELETE FROM runs; --` = 'y'"
         #expect(try store.listRuns(where: hostile).isEmpty)
         #expect(try store.count("runs") == 5)
     }
 
-    @Test func sortAndLimitOrderRunsAndPutMissingValuesLast() throws {
+    @Test(arguments: Backend.available) func sortAndLimitOrderRunsAndPutMissingValuesLast(_ backend: Backend) throws {
         let folder = try TemporaryFolder()
-        let store = try makeStore(folder)
+        let store = try makeStore(folder, backend)
         #expect(try store.listRuns(sort: "metrics.bleu desc").map(\.run.name) == ["gpt-Mini", "a", "b", "other", "c"])
         #expect(try store.listRuns(sort: "metrics.bleu asc").map(\.run.name) == ["b", "a", "gpt-Mini", "other", "c"])
         #expect(try store.listRuns(sort: "params.epochs desc", limit: 2).map(\.run.name) == ["b", "other"])

@@ -1,12 +1,13 @@
 import Foundation
 import YardstickMetrics
 import Testing
+import YardstickTestSupport
 @testable import YardstickStore
 
 @Suite struct StoreAPITests {
-    @Test func experimentsAreCreatedOnceAndListedByName() throws {
+    @Test(arguments: Backend.available) func experimentsAreCreatedOnceAndListedByName(_ backend: Backend) throws {
         let folder = try TemporaryFolder()
-        let store = try folder.store()
+        let store = try folder.store(backend)
         let first = try store.experiment(named: "zeta")
         let again = try store.experiment(named: "zeta")
         try store.experiment(named: "alpha")
@@ -15,9 +16,9 @@ import Testing
         #expect(throws: StoreError.self) { try store.experiment(named: "") }
     }
 
-    @Test func createdRunRoundTripsEveryAttribute() throws {
+    @Test(arguments: Backend.available) func createdRunRoundTripsEveryAttribute(_ backend: Backend) throws {
         let folder = try TemporaryFolder()
-        let store = try folder.store()
+        let store = try folder.store(backend)
         let created = Date(timeIntervalSince1970: 1_700_000_000.123)
         let run = try store.createRun(
             experiment: "exp", name: "first", params: [("lr", .double(1e-4)), ("epochs", .int(3)), ("auto", .string("auto")), ("lora", .bool(true))],
@@ -33,24 +34,24 @@ import Testing
         #expect(try store.tags(run: run.id) == ["stage": "sft"])
     }
 
-    @Test func runWithoutANameIsNamedAfterItsId() throws {
+    @Test(arguments: Backend.available) func runWithoutANameIsNamedAfterItsId(_ backend: Backend) throws {
         let folder = try TemporaryFolder()
-        let run = try folder.store().createRun(experiment: "e")
+        let run = try folder.store(backend).createRun(experiment: "e")
         #expect(run.name == "run-\(run.id.prefix(8))")
     }
 
-    @Test func runNamesAreUniqueWithinAnExperimentOnly() throws {
+    @Test(arguments: Backend.available) func runNamesAreUniqueWithinAnExperimentOnly(_ backend: Backend) throws {
         let folder = try TemporaryFolder()
-        let store = try folder.store()
+        let store = try folder.store(backend)
         try store.createRun(experiment: "a", name: "same")
         try store.createRun(experiment: "b", name: "same")
         #expect(throws: StoreError.runNameTaken(name: "same", experiment: "a")) { try store.createRun(experiment: "a", name: "same") }
         #expect(try store.count("runs") == 2)
     }
 
-    @Test func paramsAndTagsAreUpserted() throws {
+    @Test(arguments: Backend.available) func paramsAndTagsAreUpserted(_ backend: Backend) throws {
         let folder = try TemporaryFolder()
-        let store = try folder.store()
+        let store = try folder.store(backend)
         let run = try store.createRun(experiment: "e", name: "r", params: [("lr", .double(0.1))], tags: [("t", "1")])
         try store.logParams(run: run.id, [("lr", .string("auto")), ("batch", .int(8))])
         try store.setTags(run: run.id, [("t", "2"), ("u", "x")])
@@ -58,9 +59,9 @@ import Testing
         #expect(try store.tags(run: run.id) == ["t": "2", "u": "x"])
     }
 
-    @Test func historyIsOrderedByKeyThenStepAndKeepsEveryField() throws {
+    @Test(arguments: Backend.available) func historyIsOrderedByKeyThenStepAndKeepsEveryField(_ backend: Backend) throws {
         let folder = try TemporaryFolder()
-        let store = try folder.store()
+        let store = try folder.store(backend)
         let run = try store.createRun(experiment: "e", name: "r")
         let points = [
             MetricPoint(key: "loss", step: 20, epoch: 1.0, value: 1.5, wallTime: 1_700_000_000.25),
@@ -77,9 +78,9 @@ import Testing
         #expect(try store.finalMetrics(run: run.id) == ["eval/loss": 2.0, "loss": .infinity])
     }
 
-    @Test func nanValuesRoundTripAsNaN() throws {
+    @Test(arguments: Backend.available) func nanValuesRoundTripAsNaN(_ backend: Backend) throws {
         let folder = try TemporaryFolder()
-        let store = try folder.store()
+        let store = try folder.store(backend)
         let run = try store.createRun(experiment: "e", name: "r")
         try store.logMetrics(run: run.id, [MetricPoint(key: "loss", step: 1, value: .nan)])
         let point = try #require(try store.history(run: run.id).first)
@@ -88,17 +89,17 @@ import Testing
         #expect(try store.logMetrics(run: run.id, [MetricPoint(key: "loss", step: 1, value: .nan)]) == 0)
     }
 
-    @Test func wallTimeIsKeptToTheMillisecond() throws {
+    @Test(arguments: Backend.available) func wallTimeIsKeptToTheMillisecond(_ backend: Backend) throws {
         let folder = try TemporaryFolder()
-        let store = try folder.store()
+        let store = try folder.store(backend)
         let run = try store.createRun(experiment: "e", name: "r")
         try store.logMetrics(run: run.id, [MetricPoint(key: "k", step: 0, value: 1, wallTime: 1_700_000_000.1234)])
         #expect(try store.history(run: run.id).first?.wallTime == 1_700_000_000.123)
     }
 
-    @Test func relogIdenticalPointIsSkippedAndDifferentValueIsKeptAsANewerPoint() throws {
+    @Test(arguments: Backend.available) func relogIdenticalPointIsSkippedAndDifferentValueIsKeptAsANewerPoint(_ backend: Backend) throws {
         let folder = try TemporaryFolder()
-        let store = try folder.store()
+        let store = try folder.store(backend)
         let run = try store.createRun(experiment: "e", name: "r")
         let first = MetricPoint(key: "loss", step: 5, epoch: 1, value: 1.0, wallTime: 100)
         #expect(try store.logMetrics(run: run.id, [first]) == 1)
@@ -110,18 +111,18 @@ import Testing
         #expect(try store.pointCount(run: run.id) == 2)
     }
 
-    @Test func metricSummariesCountPointsAndRanges() throws {
+    @Test(arguments: Backend.available) func metricSummariesCountPointsAndRanges(_ backend: Backend) throws {
         let folder = try TemporaryFolder()
-        let store = try folder.store()
+        let store = try folder.store(backend)
         let run = try store.createRun(experiment: "e", name: "r")
         try store.logMetrics(run: run.id, (1...10).map { MetricPoint(key: "loss", step: Int64($0), value: Double(11 - $0)) })
         let summary = try #require(try store.metricSummaries(run: run.id).first)
         #expect(summary == MetricSeriesSummary(key: "loss", points: 10, firstStep: 1, lastStep: 10, lastValue: 1, minValue: 1, maxValue: 10))
     }
 
-    @Test func logMetricsFailureRollsBackTheWholeBatch() throws {
+    @Test(arguments: Backend.available) func logMetricsFailureRollsBackTheWholeBatch(_ backend: Backend) throws {
         let folder = try TemporaryFolder()
-        let store = try folder.store()
+        let store = try folder.store(backend)
         let run = try store.createRun(experiment: "e", name: "r")
         let bad = [MetricPoint(key: "new-key", step: 1, value: 1), MetricPoint(key: "", step: 2, value: 2)]
         #expect(throws: StoreError.self) { try store.logMetrics(run: run.id, bad) }
@@ -133,10 +134,10 @@ import Testing
         #expect(try store.database.scalar("SELECT count(*) FROM metric_points p JOIN metric_keys k ON k.id = p.key_id").int64 == 1)
     }
 
-    @Test func keyIdsRolledBackByACallersTransactionAreNeverReused() throws {
+    @Test(arguments: Backend.available) func keyIdsRolledBackByACallersTransactionAreNeverReused(_ backend: Backend) throws {
         struct Abandon: Error {}
         let folder = try TemporaryFolder()
-        let store = try folder.store()
+        let store = try folder.store(backend)
         let run = try store.createRun(experiment: "e", name: "r")
         #expect(throws: Abandon.self) {
             try store.database.transaction {
@@ -152,9 +153,9 @@ import Testing
         #expect(try store.finalMetrics(run: run.id) == ["real": 2, "ghost": 3])
     }
 
-    @Test func evaluationsRoundTripWithMetricsStatisticsPredictionsAndDataset() throws {
+    @Test(arguments: Backend.available) func evaluationsRoundTripWithMetricsStatisticsPredictionsAndDataset(_ backend: Backend) throws {
         let folder = try TemporaryFolder()
-        let store = try folder.store()
+        let store = try folder.store(backend)
         let run = try store.createRun(experiment: "e", name: "r")
         let references = [["ref one"], ["ref two"], ["ref three"]]
         let dataset = DatasetContent(inputs: ["a", nil, "c"], references: references, path: "data/test.jsonl")
@@ -196,9 +197,9 @@ import Testing
         #expect(throws: StoreError.evaluationNotFound(999)) { try store.evaluation(id: 999) }
     }
 
-    @Test func evaluationInputIsValidatedBeforeAnythingIsWritten() throws {
+    @Test(arguments: Backend.available) func evaluationInputIsValidatedBeforeAnythingIsWritten(_ backend: Backend) throws {
         let folder = try TemporaryFolder()
-        let store = try folder.store()
+        let store = try folder.store(backend)
         let run = try store.createRun(experiment: "e", name: "r")
         let before = try store.tableCounts()
         let bad: [EvaluationRecord] = [
@@ -216,9 +217,9 @@ import Testing
         #expect(try store.tableCounts() == before)
     }
 
-    @Test func theSameTestSetFromDifferentFilesIsOneDatasetWithBothPathsAsAliases() throws {
+    @Test(arguments: Backend.available) func theSameTestSetFromDifferentFilesIsOneDatasetWithBothPathsAsAliases(_ backend: Backend) throws {
         let folder = try TemporaryFolder()
-        let store = try folder.store()
+        let store = try folder.store(backend)
         let a = try store.createRun(experiment: "e", name: "a")
         let b = try store.createRun(experiment: "e", name: "b")
         let refs = [["one\r\ntwo"], ["three"]]
@@ -233,9 +234,9 @@ import Testing
         #expect(try store.datasets(matching: first.label) == [first])
     }
 
-    @Test func aPlainMetricNameNeverMixesDatasets() throws {
+    @Test(arguments: Backend.available) func aPlainMetricNameNeverMixesDatasets(_ backend: Backend) throws {
         let folder = try TemporaryFolder()
-        let store = try folder.store()
+        let store = try folder.store(backend)
         let a = try store.createRun(experiment: "e", name: "a")
         let b = try store.createRun(experiment: "e", name: "b")
         let test = DatasetContent(references: [["t"]], path: "test.txt")
@@ -255,9 +256,9 @@ import Testing
         #expect(throws: StoreError.self) { try store.listRuns(where: "metrics.bleu > 20", dataset: "nothing-like-it") }
     }
 
-    @Test func datasetsAreRegisteredOncePerPathAndHash() throws {
+    @Test(arguments: Backend.available) func datasetsAreRegisteredOncePerPathAndHash(_ backend: Backend) throws {
         let folder = try TemporaryFolder()
-        let store = try folder.store()
+        let store = try folder.store(backend)
         let run = try store.createRun(experiment: "e", name: "r")
         let train = DatasetReference(path: "train.jsonl", role: .train, sha256: "ff", sizeBytes: 10)
         let first = try store.addDataset(train, run: run.id)
@@ -269,9 +270,9 @@ import Testing
         #expect(try store.count("datasets") == 2)
     }
 
-    @Test func listRunsSummariesPreferEvaluationScoresOverHistories() throws {
+    @Test(arguments: Backend.available) func listRunsSummariesPreferEvaluationScoresOverHistories(_ backend: Backend) throws {
         let folder = try TemporaryFolder()
-        let store = try folder.store()
+        let store = try folder.store(backend)
         let run = try store.createRun(experiment: "e", name: "r", params: [("lr", .double(0.1))])
         try store.logMetrics(run: run.id, [MetricPoint(key: "bleu", step: 1, value: 10), MetricPoint(key: "loss", step: 1, value: 2)])
         try store.recordScores(run: run.id, [("bleu", 20)])
@@ -284,9 +285,9 @@ import Testing
         #expect(throws: StoreError.experimentNotFound("nope")) { try store.listRuns(experiment: "nope") }
     }
 
-    @Test func deleteRunRemovesEverythingThatBelongsToIt() throws {
+    @Test(arguments: Backend.available) func deleteRunRemovesEverythingThatBelongsToIt(_ backend: Backend) throws {
         let folder = try TemporaryFolder()
-        let store = try folder.store()
+        let store = try folder.store(backend)
         let keep = try store.createRun(experiment: "e", name: "keep", params: [("a", .int(1))])
         try store.logMetrics(run: keep.id, [MetricPoint(key: "loss", step: 1, value: 1)])
         let before = try store.tableCounts()
@@ -312,9 +313,9 @@ import Testing
         #expect(throws: StoreError.self) { try store.deleteRun(doomed.id) }
     }
 
-    @Test func compareSeparatesDifferingAndCommonParams() throws {
+    @Test(arguments: Backend.available) func compareSeparatesDifferingAndCommonParams(_ backend: Backend) throws {
         let folder = try TemporaryFolder()
-        let store = try folder.store()
+        let store = try folder.store(backend)
         let a = try store.createRun(experiment: "e", name: "a", params: [("lr", .double(0.1)), ("model", .string("m")), ("only_a", .int(1))])
         let b = try store.createRun(experiment: "e", name: "b", params: [("lr", .double(0.2)), ("model", .string("m"))])
         try store.logMetrics(run: a.id, [MetricPoint(key: "loss", step: 1, value: 1)])
@@ -328,9 +329,9 @@ import Testing
         #expect(comparison.metrics == [ComparisonRow(key: "bleu", values: [nil, 30]), ComparisonRow(key: "loss", values: [1, nil])])
     }
 
-    @Test func exportWritesOneRowPerRunWithPrefixedColumns() throws {
+    @Test(arguments: Backend.available) func exportWritesOneRowPerRunWithPrefixedColumns(_ backend: Backend) throws {
         let folder = try TemporaryFolder()
-        let store = try folder.store()
+        let store = try folder.store(backend)
         let a = try store.createRun(experiment: "e", name: "a, quoted \"name\"", params: [("lr", .double(0.5)), ("n", .int(2))],
                                     tags: [("t", "x")], createdAt: Date(timeIntervalSince1970: 1))
         try store.logMetrics(run: a.id, [MetricPoint(key: "loss", step: 1, value: .nan)])

@@ -28,9 +28,9 @@ import YardstickTestSupport
         #expect(s.sizeBytes == 3)
     }
 
-    @Test func importCreatesARunWithEverythingTheFileGives() throws {
+    @Test(arguments: Backend.available) func importCreatesARunWithEverythingTheFileGives(_ backend: Backend) throws {
         let folder = try TemporaryFolder()
-        let store = try folder.store()
+        let store = try folder.store(backend)
         var imported = jobObject()
         imported.metrics = curve(1...50)
         let outcome = try store.importRun(imported, source: source("job.json", "{job}"), experiment: "openai")
@@ -49,9 +49,9 @@ import YardstickTestSupport
         #expect(record.path == "logs/job.json" && record.format == "openai-job" && record.points == 50 && record.sizeBytes == 5)
     }
 
-    @Test func importingTheSameFileAgainChangesNothing() throws {
+    @Test(arguments: Backend.available) func importingTheSameFileAgainChangesNothing(_ backend: Backend) throws {
         let folder = try TemporaryFolder()
-        let store = try folder.store()
+        let store = try folder.store(backend)
         var imported = jobObject()
         imported.metrics = curve(1...10)
         let file = source("job.json", "same bytes")
@@ -65,9 +65,9 @@ import YardstickTestSupport
         #expect(try store.tableCounts() == counts)
     }
 
-    @Test func laterFilesOfTheSameJobAttachToItsRun() throws {
+    @Test(arguments: Backend.available) func laterFilesOfTheSameJobAttachToItsRun(_ backend: Backend) throws {
         let folder = try TemporaryFolder()
-        let store = try folder.store()
+        let store = try folder.store(backend)
         let created = try store.importRun(jobObject(status: "running", model: nil), source: source("job.json", "v1"), experiment: "e")
         let events = TrainingLog(jobID: "ftjob-abc", metrics: curve(1...20))
         let attached = try store.importRun(events, source: source("events.jsonl", "events", format: .openaiEvents), experiment: "e")
@@ -81,9 +81,9 @@ import YardstickTestSupport
         #expect(try store.imports(run: created.runID).map(\.format) == ["openai-job", "openai-events", "openai-job"])
     }
 
-    @Test func targetRunIsExtendedAndOverlappingPointsAreNotDuplicated() throws {
+    @Test(arguments: Backend.available) func targetRunIsExtendedAndOverlappingPointsAreNotDuplicated(_ backend: Backend) throws {
         let folder = try TemporaryFolder()
-        let store = try folder.store()
+        let store = try folder.store(backend)
         let run = try store.createRun(experiment: "e", name: "manual")
         let first = try store.importRun(TrainingLog(metrics: curve(1...30)), source: source("a.csv", "a", format: .csv), experiment: "e", target: "manual")
         #expect(first == .extended(runID: run.id, runName: "manual", points: 30))
@@ -92,9 +92,9 @@ import YardstickTestSupport
         #expect(try store.pointCount(run: run.id) == 40)
     }
 
-    @Test func derivedNamesAreMadeUniqueButExplicitNamesMustBeFree() throws {
+    @Test(arguments: Backend.available) func derivedNamesAreMadeUniqueButExplicitNamesMustBeFree(_ backend: Backend) throws {
         let folder = try TemporaryFolder()
-        let store = try folder.store()
+        let store = try folder.store(backend)
         let trainerState = TrainingLog(suggestedName: "output", provider: "huggingface", metrics: curve(1...3, key: "loss"))
         let a = try store.importRun(trainerState, source: source("1/trainer_state.json", "1", format: .hfTrainerState), experiment: "hf")
         let b = try store.importRun(trainerState, source: source("2/trainer_state.json", "2", format: .hfTrainerState), experiment: "hf")
@@ -108,9 +108,9 @@ import YardstickTestSupport
         #expect(try store.tableCounts() == counts)
     }
 
-    @Test func anErrorHalfwayWritesNothing() throws {
+    @Test(arguments: Backend.available) func anErrorHalfwayWritesNothing(_ backend: Backend) throws {
         let folder = try TemporaryFolder()
-        let store = try folder.store()
+        let store = try folder.store(backend)
         let before = try store.tableCounts()
         var broken = jobObject()
         // Valid points first, so the run, params, datasets and many points are written before the failure.
@@ -126,9 +126,9 @@ import YardstickTestSupport
         guard case .created(_, _, 1000) = outcome else { Issue.record("got \(outcome)"); return }
     }
 
-    @Test func unknownTargetFailsWithoutWriting() throws {
+    @Test(arguments: Backend.available) func unknownTargetFailsWithoutWriting(_ backend: Backend) throws {
         let folder = try TemporaryFolder()
-        let store = try folder.store()
+        let store = try folder.store(backend)
         let before = try store.tableCounts()
         #expect(throws: StoreError.runNotFound(reference: "nope", experiment: "e")) {
             try store.importRun(TrainingLog(metrics: curve(1...3)), source: source("x.csv", "x", format: .csv), experiment: "e", target: "nope")
@@ -136,9 +136,9 @@ import YardstickTestSupport
         #expect(try store.tableCounts() == before)
     }
 
-    @Test func importedNaNLossIsStoredAndReadBackAsNaN() throws {
+    @Test(arguments: Backend.available) func importedNaNLossIsStoredAndReadBackAsNaN(_ backend: Backend) throws {
         let folder = try TemporaryFolder()
-        let store = try folder.store()
+        let store = try folder.store(backend)
         let result = try store.importFile(at: Fixtures.url("importers/diverging_loss.csv").path, run: "diverging")
         guard case let .created(runID, _, points) = try #require(result.outcomes.first) else {
             Issue.record("got \(result.outcomes)"); return

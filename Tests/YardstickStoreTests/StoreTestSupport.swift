@@ -1,5 +1,6 @@
 import Foundation
 import YardstickMetrics
+import YardstickTestSupport
 @testable import YardstickStore
 
 /// A fresh folder per test, removed when the value goes away (tests run in parallel).
@@ -17,6 +18,9 @@ final class TemporaryFolder {
 
     /// A new store in this folder.
     func store(_ name: String = "store.db") throws -> Store { try Store(path: path(name)) }
+
+    /// A new, empty store on `backend`: a file in this folder, or a schema of its own on the PostgreSQL test server.
+    func store(_ backend: Backend) throws -> Store { try Store(path: backend.newLocation(in: url)) }
 }
 
 extension Store {
