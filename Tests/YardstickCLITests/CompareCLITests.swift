@@ -29,9 +29,9 @@ import YardstickTestSupport
         return (dir, sys1, sys2, crlf.path, jsonl.path, ref)
     }
 
-    @Test func runsScoredFromDifferentFilesOfOneTestSetShareItAndCompareAsScoreDoes() throws {
+    @Test(arguments: Backend.available) func runsScoredFromDifferentFilesOfOneTestSetShareItAndCompareAsScoreDoes(_ backend: Backend) throws {
         let f = try pairedFiles()
-        let db = f.dir.appendingPathComponent("store.db").path
+        let db = try backend.newLocation(in: f.dir)
         for metric in ["bleu", "chrf"] {
             let a = try CLIRunner.run(["score", metric, "--hyp", f.sys1, "--ref", f.refCRLF, "--run", "sys1", "--db", db, "--no-confidence"])
             #expect(a.status == 0, "\(a.stderr)")
@@ -70,9 +70,9 @@ import YardstickTestSupport
         #expect(Fixtures.double(arRows[0]["p_value"]) == Fixtures.double((arSystems[1]["paired"] as? [String: Any])?["p_value"]))
     }
 
-    @Test func classifiersWithDifferentLabelSetsCompareAsScoreDoes() throws {
+    @Test(arguments: Backend.available) func classifiersWithDifferentLabelSetsCompareAsScoreDoes(_ backend: Backend) throws {
         let dir = try TemporaryDirectory.make()
-        let db = dir.appendingPathComponent("store.db").path
+        let db = try backend.newLocation(in: dir)
         let rows = try Fixtures.jsonLines("metrics/classification/sections.jsonl")
         func write(_ name: String, _ lines: [String]) throws -> String {
             let url = dir.appendingPathComponent(name)
@@ -101,9 +101,9 @@ import YardstickTestSupport
         }
     }
 
-    @Test func metricsOnDifferentDatasetsOrSignaturesAreListedNotCompared() throws {
+    @Test(arguments: Backend.available) func metricsOnDifferentDatasetsOrSignaturesAreListedNotCompared(_ backend: Backend) throws {
         let f = try pairedFiles()
-        let db = f.dir.appendingPathComponent("store.db").path
+        let db = try backend.newLocation(in: f.dir)
         let half = f.dir.appendingPathComponent("half.txt")
         let lines = try String(contentsOfFile: f.ref, encoding: .utf8).split(separator: "\n").prefix(200)
         try (lines.joined(separator: "\n") + "\n").write(to: half, atomically: true, encoding: .utf8)
@@ -125,9 +125,9 @@ import YardstickTestSupport
         #expect(list.status == 1 && list.stderr.contains("evaluated on 2 datasets"), "\(list.stderr)")
     }
 
-    @Test func rougeStoresStatisticsAndExampleScoresForEveryType() throws {
+    @Test(arguments: Backend.available) func rougeStoresStatisticsAndExampleScoresForEveryType(_ backend: Backend) throws {
         let dir = try TemporaryDirectory.make()
-        let db = dir.appendingPathComponent("store.db").path
+        let db = try backend.newLocation(in: dir)
         let data = Fixtures.url("metrics/summary/descriptions.jsonl").path
         let r = try CLIRunner.run(["score", "rouge", "--data", data, "--hyp-field", "lead1", "--ref-field", "reference",
                                    "--run", "lead1", "--db", db, "--resamples", "50"])

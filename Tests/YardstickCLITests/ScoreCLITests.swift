@@ -227,9 +227,9 @@ func exactJSON(_ result: CLIRunner.Result) throws -> Any {
         #expect(r3.stderr.contains("--tokenize"))
     }
 
-    @Test func scoreWithRunRecordsEvaluationsExamplesAndTheTestSet() throws {
+    @Test(arguments: Backend.available) func scoreWithRunRecordsEvaluationsExamplesAndTheTestSet(_ backend: Backend) throws {
         let (dir, hyp, refs) = try translationFiles("tr_de")
-        let db = dir.appendingPathComponent("store.db").path
+        let db = try backend.newLocation(in: dir)
         let r = try CLIRunner.run(["score", "bleu", "--hyp", hyp, "--ref", refs[0], "--run", "de-tar",
                                    "--experiment", "mt", "--db", db, "--json"])
         #expect(r.status == 0, "\(r.stderr)")

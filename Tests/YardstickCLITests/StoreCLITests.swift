@@ -9,9 +9,9 @@ struct StoreCLI {
     let folder: URL
     let database: String
 
-    init() throws {
+    init(_ backend: Backend = .sqlite) throws {
         folder = try TemporaryDirectory.make()
-        database = folder.appendingPathComponent("store.db").path
+        database = try backend.newLocation(in: folder)
     }
 
     func remove() { try? FileManager.default.removeItem(at: folder) }
@@ -48,8 +48,8 @@ struct StoreCLI {
                      "build the executable first (swift build): \(StoreCLI.binary.path)")
     }
 
-    @Test func createPrintsTheIdOrAJSONObject() throws {
-        let cli = try StoreCLI()
+    @Test(arguments: Backend.available) func createPrintsTheIdOrAJSONObject(_ backend: Backend) throws {
+        let cli = try StoreCLI(backend)
         defer { cli.remove() }
         let id = try cli.ok(["runs", "create", "--experiment", "e", "--name", "plain"]).trimmingCharacters(in: .newlines)
         #expect(id.count == 32 && id.allSatisfy(\.isHexDigit))
@@ -62,8 +62,8 @@ struct StoreCLI {
         #expect(taken.stderr == "error: experiment 'e' already has a run named 'j'\n")
     }
 
-    @Test func listJSONHasTheDocumentedFieldsAndFilters() throws {
-        let cli = try StoreCLI()
+    @Test(arguments: Backend.available) func listJSONHasTheDocumentedFieldsAndFilters(_ backend: Backend) throws {
+        let cli = try StoreCLI(backend)
         defer { cli.remove() }
         _ = try cli.ok(["runs", "create", "--experiment", "e", "--name", "a", "--param", "lr=0.001", "--param", "opt=adam", "--tag", "stage=final"])
         _ = try cli.ok(["runs", "create", "--experiment", "e", "--name", "b", "--param", "lr=0.01"])
@@ -85,8 +85,8 @@ struct StoreCLI {
         #expect(table.contains("lr=0.001") && table.contains("eval/loss=-0.5"))
     }
 
-    @Test func badFilterIsOneErrorLineWithTheColumn() throws {
-        let cli = try StoreCLI()
+    @Test(arguments: Backend.available) func badFilterIsOneErrorLineWithTheColumn(_ backend: Backend) throws {
+        let cli = try StoreCLI(backend)
         defer { cli.remove() }
         _ = try cli.ok(["runs", "create", "--name", "a"])
         let result = try cli.run(["runs", "list", "--where", "params.learning_rate >= 0.1 and metrics.bleu >="])
@@ -96,8 +96,8 @@ struct StoreCLI {
         #expect(sort.status == 1 && sort.stderr.hasPrefix("error: --sort: expected 'asc' or 'desc'"))
     }
 
-    @Test func errorsExitOneAndUsageErrorsExitTwo() throws {
-        let cli = try StoreCLI()
+    @Test(arguments: Backend.available) func errorsExitOneAndUsageErrorsExitTwo(_ backend: Backend) throws {
+        let cli = try StoreCLI(backend)
         defer { cli.remove() }
         let missing = try cli.run(["runs", "show", "nothing"])
         #expect(missing.status == 1)
@@ -110,8 +110,8 @@ struct StoreCLI {
         #expect(badFile.stderr == "error: \(cli.path("absent.csv")): no such file\n")
     }
 
-    @Test func deleteRefusesWithoutYes() throws {
-        let cli = try StoreCLI()
+    @Test(arguments: Backend.available) func deleteRefusesWithoutYes(_ backend: Backend) throws {
+        let cli = try StoreCLI(backend)
         defer { cli.remove() }
         let id = try cli.ok(["runs", "create", "--name", "doomed"]).trimmingCharacters(in: .newlines)
         let refused = try cli.run(["runs", "delete", "doomed"])
@@ -122,8 +122,8 @@ struct StoreCLI {
         #expect(try cli.run(["runs", "show", id]).status == 1)
     }
 
-    @Test func logMetricsReadsStdinAndHistoryCSVRoundTrips() throws {
-        let cli = try StoreCLI()
+    @Test(arguments: Backend.available) func logMetricsReadsStdinAndHistoryCSVRoundTrips(_ backend: Backend) throws {
+        let cli = try StoreCLI(backend)
         defer { cli.remove() }
         _ = try cli.ok(["runs", "create", "--name", "src"])
         _ = try cli.ok(["runs", "create", "--name", "dst"])
@@ -143,8 +143,8 @@ struct StoreCLI {
         #expect(points[1]["value"] as? Double == 2.25)
     }
 
-    @Test func showCompareTagParamAndExport() throws {
-        let cli = try StoreCLI()
+    @Test(arguments: Backend.available) func showCompareTagParamAndExport(_ backend: Backend) throws {
+        let cli = try StoreCLI(backend)
         defer { cli.remove() }
         _ = try cli.ok(["runs", "create", "--experiment", "e", "--name", "a", "--param", "lr=0.1", "--param", "model=m"])
         _ = try cli.ok(["runs", "create", "--experiment", "e", "--name", "b", "--param", "lr=0.2", "--param", "model=m"])
@@ -168,8 +168,8 @@ struct StoreCLI {
         #expect(jsonl.count == 2)
     }
 
-    @Test func databasePathComesFromTheOptionTheEnvironmentOrTheDefault() throws {
-        let cli = try StoreCLI()
+    @Test(arguments: Backend.available) func databasePathComesFromTheOptionTheEnvironmentOrTheDefault(_ backend: Backend) throws {
+        let cli = try StoreCLI(backend)
         defer { cli.remove() }
         let fromEnvironment = cli.path("env/chosen.db")
         #expect(try cli.run(["runs", "create", "--name", "x"], useDatabase: false, environment: ["YARDSTICK_DB": fromEnvironment]).status == 0)

@@ -3,12 +3,14 @@ import Testing
 import YardstickStore
 import YardstickTestSupport
 
-/// Reads what the processes left behind through the project's own SQLite wrapper, opened read-write so WAL
-/// recovery runs as it would for the next yardstick process.
+/// Reads what the processes left behind through the project's own database wrapper (a SQLite file opened
+/// read-write so WAL recovery runs as it would for the next yardstick process, or the PostgreSQL store).
 struct SQLiteProbe {
     /// The first column of every row of `sql`, as text.
     func column(_ sql: String, in path: String) throws -> [String] {
-        let database = try Database(path: path, flags: [.readWrite])
+        let location = StoreLocation(path)
+        let database: Database
+        if case .postgres = location { database = try Database(location: location) } else { database = try Database(path: path, flags: [.readWrite]) }
         defer { database.close() }
         return try database.query(sql).map { row in
             switch row.first ?? .null {
@@ -38,8 +40,8 @@ struct SQLiteProbe {
         return text
     }
 
-    @Test func eightProcessesLoggingAtOnceAllSucceedAndEveryPointIsStored() throws {
-        let cli = try StoreCLI()
+    @Test(arguments: Backend.available) func eightProcessesLoggingAtOnceAllSucceedAndEveryPointIsStored(_ backend: Backend) throws {
+        let cli = try StoreCLI(backend)
         defer { cli.remove() }
         let id = try cli.ok(["runs", "create", "--experiment", "concurrency", "--name", "shared"]).trimmingCharacters(in: .newlines)
         var files: [String] = []
@@ -59,11 +61,12 @@ struct SQLiteProbe {
         }
         let probe = SQLiteProbe()
         #expect(try probe.column("SELECT count(*) FROM metric_points", in: cli.database) == ["160000"])
-        #expect(try probe.column("PRAGMA integrity_check", in: cli.database) == ["ok"])
+        #expect(try probe.column("SELECT count(DISTINCT step) FROM metric_points", in: cli.database) == ["160000"])
+        if backend == .sqlite { #expect(try probe.column("PRAGMA integrity_check", in: cli.database) == ["ok"]) }
     }
 
-    @Test func eightProcessesCreatingTheFirstRunsOfANewFileAllSucceed() throws {
-        let cli = try StoreCLI()
+    @Test(arguments: Backend.available) func eightProcessesCreatingTheFirstRunsOfANewStoreAllSucceed(_ backend: Backend) throws {
+        let cli = try StoreCLI(backend)
         defer { cli.remove() }
         let started = try (0..<8).map { try cli.start(["runs", "create", "--experiment", "race", "--name", "run-\($0)"]) }
         for (process, result) in started.map({ $0.wait() }).enumerated() {
@@ -72,7 +75,61 @@ struct SQLiteProbe {
         let probe = SQLiteProbe()
         #expect(try probe.column("SELECT count(*) FROM runs", in: cli.database) == ["8"])
         #expect(try probe.column("SELECT count(*) FROM experiments", in: cli.database) == ["1"])
-        #expect(try probe.column("PRAGMA user_version", in: cli.database) == [String(StoreSchema.currentVersion)])
+        let version = backend == .sqlite ? "PRAGMA user_version" : "SELECT version FROM yardstick_schema"
+        #expect(try probe.column(version, in: cli.database) == [String(StoreSchema.currentVersion)])
+    }
+
+    @Test(arguments: Backend.available) func eightProcessesScoringIntoOneNewRunAllSucceed(_ backend: Backend) throws {
+        // Every process resolves or creates the same run, experiment and dataset at once: on PostgreSQL the losers
+        // of the race for a new unique name are run again and find the winner's rows.
+        let cli = try StoreCLI(backend)
+        defer { cli.remove() }
+        let hyp = cli.path("hyp.txt"), ref = cli.path("ref.txt")
+        try "the cat sat on the mat\na dog barked\n".write(toFile: hyp, atomically: true, encoding: .utf8)
+        try "the cat sat on a mat\nthe dog barked\n".write(toFile: ref, atomically: true, encoding: .utf8)
+        let started = try (0..<8).map { _ in
+            try cli.start(["score", "bleu", "--hyp", hyp, "--ref", ref, "--run", "together", "--experiment", "race", "--no-confidence"])
+        }
+        for (process, result) in started.map({ $0.wait() }).enumerated() {
+            #expect(result.status == 0, "process \(process) exited \(result.status): \(result.stderr)")
+        }
+        let probe = SQLiteProbe()
+        #expect(try probe.column("SELECT count(*) FROM runs", in: cli.database) == ["1"])
+        #expect(try probe.column("SELECT count(*) FROM experiments", in: cli.database) == ["1"])
+        #expect(try probe.column("SELECT count(*) FROM datasets", in: cli.database) == ["1"])
+        #expect(try probe.column("SELECT count(*) FROM evaluations", in: cli.database) == ["8"])
+    }
+
+    @Test(.enabled(if: TestPostgres.uri != nil, "\(TestPostgres.skipReason)"))
+    func postgresWriterKilledMidCopyLeavesNoneOfItsBatch() throws {
+        let cli = try StoreCLI(.postgres)
+        defer { cli.remove() }
+        let id = try cli.ok(["runs", "create", "--experiment", "crash", "--name", "victim"]).trimmingCharacters(in: .newlines)
+        _ = try cli.ok(["log", "metrics", id], stdin: StoreConcurrencyTests.metricRows(first: 0, count: 100, key: "before"))
+        let rows = 2_000_000
+        let file = cli.path("big.csv")
+        try StoreConcurrencyTests.metricRows(first: 0, count: rows).write(toFile: file, atomically: true, encoding: .utf8)
+        let writer = try cli.start(["log", "metrics", id, "--file", file])
+        let probe = SQLiteProbe()
+        let deadline = Date().addingTimeInterval(60)
+        // Kill once the server is receiving the batch's COPY.
+        func copying() -> Bool {
+            ((try? probe.column("SELECT count(*) FROM pg_stat_progress_copy WHERE tuples_processed > 0", in: cli.database)) ?? ["0"]) != ["0"]
+        }
+        while writer.process.isRunning && !copying() && Date() < deadline { usleep(2_000) }
+        let killedMidWay = writer.process.isRunning
+        if killedMidWay { kill(writer.process.processIdentifier, SIGKILL) }
+        let result = writer.wait()
+        #expect(killedMidWay && result.killedBySignal, "the writer finished before it could be killed; the test proved nothing")
+        // The server notices the dropped connection and rolls the transaction back.
+        var stored: [String] = []
+        for _ in 0..<100 {
+            stored = try probe.column("SELECT count(*) FROM metric_points", in: cli.database)
+            if try probe.column("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY metric_points%' AND state <> 'idle'", in: cli.database) == ["0"] { break }
+            usleep(50_000)
+        }
+        #expect(stored == ["100"], "a partial batch survived: \(stored)")
+        #expect(try cli.ok(["log", "metrics", id], stdin: "key,step,value\nafter,1,1\n").hasPrefix("logged 1 point"))
     }
 
     @Test func writerKilledMidBatchLeavesAnIntactFileWithAllOrNoneOfTheBatch() throws {
