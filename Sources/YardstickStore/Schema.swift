@@ -16,7 +16,7 @@ public enum StoreSchema {
     }
 
     /// Each migration, in order.
-    static let migrations: [Migration] = [.sql(version1), .code(StoreMigrationV2.migrate), .sql(StoreMigrationV3.sql)]
+    static let migrations: [Migration] = [.sql(version1), .code(StoreMigrationV2.migrate), .sql(StoreMigrationV3.sql), .sql(StoreMigrationV4.sql)]
 
     private static let version1 = """
         CREATE TABLE experiments (
