@@ -268,7 +268,11 @@ struct EvalCommand: ParsableCommand {
                 }
             }
         } else {
-            FileHandle.standardError.write(Data("the set was already merged by another worker: evaluation \(result.evaluationID)\n".utf8))
+            FileHandle.standardError.write(Data("""
+                these shards were already merged into evaluation \(result.evaluationID) (shown below); eval without --shard \
+                scores the set again, asking nothing that is stored
+
+                """.utf8))
         }
         if json {
             TrackingIO.write(summaryJSON(run: run, outcome: result, set: set, content: content, statistics: statistics,
