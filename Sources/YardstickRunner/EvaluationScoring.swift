@@ -42,3 +42,35 @@ public enum EvaluationScoring {
         }
     }
 }
+
+/// A scored prediction set, ready to record: the one path both a one-machine `eval` and the merge of its shards
+/// take, so a merged evaluation is the one-machine evaluation bit for bit.
+public struct ScoredEvaluation: Sendable {
+    public var scores: [SystemScore]
+    public var record: EvaluationRecord
+    /// Examples without a prediction (failed, or never reached).
+    public var failures: Int
+}
+
+extension EvaluationScoring {
+    /// Scores every example of `set` from the prediction set's stored rows (`stored`, any order) and builds the
+    /// evaluation record. An example with no row (the run stopped before it) is recorded as not run and scores as a
+    /// failure.
+    public static func evaluation(_ set: HeldOutSet, stored: [StoredPrediction], processing: OutputProcessing,
+                                  metrics: [MetricName], configuration: ScoreConfiguration, name: String,
+                                  settings: JSONValue) throws -> ScoredEvaluation {
+        let hypotheses = hypotheses(stored, count: set.examples.count, processing: processing)
+        let scores = try score(set, hypotheses: hypotheses, metrics: metrics, configuration: configuration, name: name)
+        var byPosition: [Int: StoredPrediction] = [:]
+        for p in stored { byPosition[p.position] = p }
+        let records = set.examples.enumerated().map { i, example in
+            let p = byPosition[i]
+            return PredictionRecord(
+                exampleID: example.id, input: example.inputText, references: example.references, prediction: p?.prediction,
+                error: p == nil ? "not run: the run stopped first" : p?.error, latencyMs: p?.latencyMs, cached: p?.cached ?? false,
+                promptTokens: p?.promptTokens, completionTokens: p?.completionTokens)
+        }
+        let record = EvaluationRecord(scores: scores, dataset: set.content, predictions: records, settings: settings)
+        return ScoredEvaluation(scores: scores, record: record, failures: records.filter { $0.prediction == nil }.count)
+    }
+}

@@ -126,16 +126,23 @@ public struct EvaluationRunner: Sendable {
         SHA256.hex(Data(cacheParts(example).serialized().utf8))
     }
 
-    /// Fills the prediction set `set` for every example of `examples` that has no prediction yet.
-    /// - Parameter progress: called after each example with the counts so far (from any task).
-    public func run(_ examples: [HeldOutExample], store: SharedStore, set: Int64,
+    /// Fills the prediction set `set` for every example of `examples` (or of `positions`) that has no prediction yet.
+    /// - Parameters:
+    ///   - positions: indices into `examples` to run (a shard), nil for all; predictions keep these positions, so a
+    ///     shard's rows sit where the whole set's would.
+    ///   - claim: fences every prediction write: once another worker has taken the shard over, the write is rejected,
+    ///     the requests in flight end without retries and the run throws ``StoreError/leaseLost(shard:count:)``.
+    ///   - progress: called after each example with the counts so far (from any task).
+    public func run(_ examples: [HeldOutExample], store: SharedStore, set: Int64, positions: [Int]? = nil,
+                    claim: ShardClaim? = nil,
                     progress: @escaping @Sendable (RunnerStatistics) -> Void = { _ in }) async throws -> RunnerStatistics {
         let started = Date()
+        let selected = positions ?? Array(examples.indices)
         let existing = try await store.perform { try $0.predictions(set: set) }
         var done = Set<Int>()
         for p in existing where p.prediction != nil && (p.error == nil || !options.retryFailed) { done.insert(p.position) }
-        let counter = Counter(total: examples.count, alreadyDone: done.count, progress: progress)
-        var todo = examples.indices.filter { !done.contains($0) }
+        let counter = Counter(total: selected.count, alreadyDone: selected.filter(done.contains).count, progress: progress)
+        var todo = selected.filter { !done.contains($0) }
 
         // Answers already in the cache are written at once, in one transaction.
         if provider.cacheable && !options.refresh && !todo.isEmpty {
@@ -153,7 +160,7 @@ public struct EvaluationRunner: Sendable {
             }
             if !hits.isEmpty {
                 let batch = hits
-                try await store.perform { try $0.savePredictions(set: set, batch) }
+                try await store.perform { try $0.savePredictions(set: set, batch, fencedBy: claim) }
                 await counter.cached(hits.count)
             }
             todo = misses
@@ -167,11 +174,20 @@ public struct EvaluationRunner: Sendable {
                 guard next < todo.count else { return }
                 let position = todo[next]
                 next += 1
-                group.addTask { try await self.answer(examples[position], position: position, store: store, set: set,
-                                                      limiter: limiter, counter: counter, coalescer: coalescer) }
+                group.addTask {
+                    do {
+                        try await self.answer(examples[position], position: position, store: store, set: set, claim: claim,
+                                              limiter: limiter, counter: counter, coalescer: coalescer)
+                    } catch StoreError.leaseLost {
+                        // Like --max-failures, no cancellation: the requests in flight end on their own, and their
+                        // writes are rejected by the same fence.
+                        await counter.loseLease()
+                    }
+                }
             }
             for _ in 0..<min(max(1, options.concurrency), todo.count) { startNext() }
             while try await group.next() != nil {
+                if await counter.isStopped { break }
                 if let limit = options.maxFailures, await counter.failedCount(exceeding: limit) {
                     // No cancellation: cancelling a URLSession request as it completes deadlocks on Linux
                     // (FoundationNetworking), so the requests in flight end on their own and start no retry.
@@ -181,6 +197,7 @@ public struct EvaluationRunner: Sendable {
                 startNext()
             }
         }
+        if let claim, await counter.lostLease { throw StoreError.leaseLost(shard: claim.shard, count: claim.shardCount) }
         var statistics = await counter.statistics
         statistics.seconds = Date().timeIntervalSince(started)
         return statistics
@@ -195,7 +212,7 @@ public struct EvaluationRunner: Sendable {
 
     /// One example: request, retry transient failures with backoff, and commit the outcome (answer and cache entry
     /// in one transaction, so an answered example is never asked again).
-    func answer(_ example: HeldOutExample, position: Int, store: SharedStore, set: Int64, limiter: RateLimiter?,
+    func answer(_ example: HeldOutExample, position: Int, store: SharedStore, set: Int64, claim: ShardClaim?, limiter: RateLimiter?,
                 counter: Counter, coalescer: Coalescer) async throws {
         let request = settings.request(for: example)
         let cacheable = provider.cacheable
@@ -204,13 +221,13 @@ public struct EvaluationRunner: Sendable {
         if cacheable, case let .answered(shared) = await coalescer.begin(key) {
             let row = record(example, output: shared.output, cached: true, promptTokens: shared.promptTokens,
                              completionTokens: shared.completionTokens)
-            try await store.perform { try $0.savePredictions(set: set, [(position, row)]) }
+            try await store.perform { try $0.savePredictions(set: set, [(position, row)], fencedBy: claim) }
             await counter.cached(1)
             return
         }
         do {
             let outcome = try await attempts(example, request: request, position: position, store: store, set: set,
-                                             limiter: limiter, counter: counter)
+                                             claim: claim, limiter: limiter, counter: counter)
             if cacheable { await coalescer.end(key, outcome) }
         } catch {
             if cacheable { await coalescer.end(key, nil) }
@@ -220,7 +237,7 @@ public struct EvaluationRunner: Sendable {
 
     /// Sends the request until it succeeds, fails for good or retries run out; returns the answer, if any.
     func attempts(_ example: HeldOutExample, request: ModelRequest, position: Int, store: SharedStore, set: Int64,
-                  limiter: RateLimiter?, counter: Counter) async throws -> ModelResponse? {
+                  claim: ShardClaim?, limiter: RateLimiter?, counter: Counter) async throws -> ModelResponse? {
         let cacheable = provider.cacheable
         let key = cacheable ? cacheKey(example) : ""
         var attempt = 0
@@ -238,7 +255,7 @@ public struct EvaluationRunner: Sendable {
                 let parts = cacheable ? cacheParts(example).serialized() : ""
                 let model = provider.label
                 try await store.perform { store in
-                    try store.transaction {
+                    try store.fenced(claim) {
                         if cacheable {
                             try store.cacheResponse(key: key, model: model, CachedResponse(
                                 output: response.output, promptTokens: response.promptTokens,
@@ -259,7 +276,7 @@ public struct EvaluationRunner: Sendable {
                 }
                 let message = attempt > 0 ? "\(error) (after \(attempt) retries)" : error.description
                 let row = record(example, output: nil, error: message, latencyMs: Date().timeIntervalSince(begin) * 1000)
-                try await store.perform { try $0.savePredictions(set: set, [(position, row)]) }
+                try await store.perform { try $0.savePredictions(set: set, [(position, row)], fencedBy: claim) }
                 await counter.failed()
                 return nil
             }
@@ -285,7 +302,10 @@ actor Counter {
     func succeeded() { statistics.succeeded += 1; progress(statistics) }
     func failed() { statistics.failed += 1; progress(statistics) }
     func stop() { statistics.stopped = true }
-    var isStopped: Bool { statistics.stopped }
+    /// Another worker took the shard over: ask nothing more.
+    private(set) var lostLease = false
+    func loseLease() { lostLease = true }
+    var isStopped: Bool { statistics.stopped || lostLease }
     func failedCount(exceeding limit: FailureLimit) -> Bool {
         limit.exceeded(failures: statistics.failed, of: statistics.total)
     }

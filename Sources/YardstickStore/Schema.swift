@@ -16,7 +16,7 @@ public enum StoreSchema {
     }
 
     /// Each migration, in order.
-    static let migrations: [Migration] = [.sql(version1), .code(StoreMigrationV2.migrate), .sql(StoreMigrationV3.sql)]
+    static let migrations: [Migration] = [.sql(version1), .code(StoreMigrationV2.migrate), .sql(StoreMigrationV3.sql), .sql(StoreMigrationV4.sql)]
 
     private static let version1 = """
         CREATE TABLE experiments (
@@ -157,7 +157,7 @@ public enum StoreSchema {
     /// The schema described for people: what each table holds and why it is shaped that way.
     /// The README includes this text as `Schema.md`.
     public static let documentation = """
-        ## Store schema (version 3)
+        ## Store schema (version 4)
 
         One SQLite file (default `experiments/yardstick.db`, 8 KiB pages) in WAL mode (`synchronous=NORMAL`,
         `foreign_keys=ON`, 30 s busy timeout). Every write runs in a `BEGIN IMMEDIATE` transaction, so
@@ -166,7 +166,7 @@ public enum StoreSchema {
         `PRAGMA user_version` holds the schema version; opening a file with a newer version is refused,
         and an older file is migrated in place when it is opened (version 1 → 2 keeps every row: each
         `score --run` of version 1 becomes one evaluation, its per-example rows a prediction set; version 3
-        adds the response cache).
+        adds the response cache, version 4 the shard tables of sharded evaluation).
 
         Timestamps in `created_at`/`started_at`/`ended_at`/`imported_at` are UTC ISO-8601 text with
         milliseconds (`2024-05-01T12:34:56.789Z`), so they sort and compare as text and work with SQLite's
@@ -294,6 +294,32 @@ public enum StoreSchema {
         setting and the exact request (never an API key or a header), kept so a cache miss can be explained
         (`yardstick cache show KEY`). Only successful answers are cached. The cache belongs to no run:
         deleting a run keeps it; `yardstick cache clear [--older-than 30d]` empties it.
+
+        ### evaluation_shards — who evaluates which part of a prediction set (`eval --workers-claim`)
+        | column | type | meaning |
+        | --- | --- | --- |
+        | prediction_set_id | INTEGER → prediction_sets | the set being filled |
+        | shard_count | INTEGER | how many shards the set is split into (`--shards N`) |
+        | shard | INTEGER | 0-based shard: SHA-256 of the example id, first 8 bytes big-endian, modulo `shard_count` |
+        | status | TEXT | `pending`, `claimed` or `done` |
+        | token | TEXT NULL | random, new at each claim; every prediction write of the shard must present it |
+        | worker | TEXT NULL | `host:pid` of the claiming worker |
+        | lease_until | INTEGER NULL | milliseconds since 1970; a claim whose lease is past may be taken over |
+        | claimed_at, done_at | INTEGER NULL | milliseconds since 1970 |
+
+        Primary key `(prediction_set_id, shard_count, shard)`. The first worker creates the `shard_count` rows;
+        each claim takes the lowest pending or expired shard in one write transaction. Each prediction write of a
+        claimed shard runs in the same transaction as `UPDATE … SET lease_until = now + lease WHERE … AND token = ?
+        AND status = 'claimed'`: when no row changes, the shard was taken over and the write is rolled back, so
+        a worker that stalled past its lease cannot overwrite the new holder's answers. Times here are integers
+        from the caller's clock, not text, so the table is the same on every backend.
+
+        ### evaluation_merges — the evaluation a sharded set ended in
+        `evaluation_merges(prediction_set_id, shard_count, evaluation_id → evaluations, merged_at)`, primary key
+        `(prediction_set_id, shard_count)`. The worker that finds the set complete records the evaluation and sets
+        `evaluation_id` with `UPDATE … WHERE evaluation_id IS NULL` in the same transaction; a worker that
+        finishes at the same moment changes no row, rolls its copy back and reports the first one, so a
+        sharded set (`--shard I/N` or `--workers-claim`) gets one evaluation.
 
         ### imports — provenance of imported files
         `id, run_pk → runs, path, format, sha256, size_bytes, imported_at, points` (metric points the

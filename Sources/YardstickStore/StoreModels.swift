@@ -17,6 +17,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case evaluationNotFound(Int64)
     /// An argument the store cannot use (empty name, bad key…).
     case invalidArgument(String)
+    /// A worker's claim on shard `shard` (0-based) of `count` was taken over (its lease ran out): its write is rejected.
+    case leaseLost(shard: Int, count: Int)
 
     /// A one-line message for `error: …`.
     public var description: String {
@@ -36,6 +38,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             return "no evaluation with id \(id)"
         case let .invalidArgument(message):
             return message
+        case let .leaseLost(shard, count):
+            return "lost the lease on shard \(shard + 1)/\(count): another worker took it over after the lease ran out, so this worker's late answers for it were rejected"
         }
     }
 }

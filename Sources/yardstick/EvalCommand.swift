@@ -18,6 +18,11 @@ struct EvalCommand: ParsableCommand {
             Every answer is committed to the store as it arrives and successful answers are cached by a hash of \
             the provider, base URL, model, every generation setting and the exact request: running the same \
             evaluation again (after a crash, or with another metric) asks only for what is missing.
+
+            --shard I/N evaluates only the examples whose id hashes to shard I of N, into the same run and prediction \
+            set; the shard that completes the set scores it as one machine would and records the evaluation. \
+            --workers-claim makes this process a worker that claims shards (--shards N, leases of --lease seconds) \
+            until every shard is done.
             """)
 
     @Option(help: "The held-out set: JSON Lines (prompt/completion, chat messages, any fields) or CSV/TSV.") var data: String
@@ -51,6 +56,11 @@ struct EvalCommand: ParsableCommand {
     var maxFailures: String?
     @Flag(help: "Ignore cached answers (new answers replace them).") var refresh = false
     @Flag(help: "Print each example's cache key, whether it is cached, and the key's parts; send nothing.") var cacheKeys = false
+    @Option(help: ArgumentHelp("Evaluate only shard I of N (1-based), chosen by a hash of each example's id.", valueName: "I/N"))
+    var shard: String?
+    @Flag(help: "Work as one of several workers: claim shards under a lease until every shard is done.") var workersClaim = false
+    @Option(help: "Shards the set is split into with --workers-claim (default 8).") var shards: Int?
+    @Option(help: "Seconds a claimed shard's lease lasts without a write (--workers-claim; default 60).") var lease: Double?
     @Flag(help: "JSON output.") var json = false
     @OptionGroup var metricOptions: MetricOptions
     @OptionGroup var store: StoreOptions
@@ -65,6 +75,13 @@ struct EvalCommand: ParsableCommand {
             throw ValidationError("--max-failures takes a count, a fraction below 1, or a percentage")
         }
         if runName != nil && runId != nil { throw ValidationError("give --run or --run-id, not both") }
+        if let shard {
+            do { _ = try ShardSpec(parsing: shard) } catch { throw ValidationError("\(error)") }
+            if workersClaim { throw ValidationError("give --shard I/N or --workers-claim, not both") }
+        }
+        if !workersClaim && (shards != nil || lease != nil) { throw ValidationError("--shards and --lease go with --workers-claim") }
+        if let shards, shards < 1 { throw ValidationError("--shards must be at least 1") }
+        if let lease, !(lease > 0) { throw ValidationError("--lease must be a positive number of seconds") }
         guard ["file:", "command:", "openai:"].contains(where: { model.hasPrefix($0) }), model.split(separator: ":", maxSplits: 1).count == 2 else {
             throw ValidationError("--model is file:PATH, command:'CMD' or openai:MODEL")
         }
@@ -129,9 +146,27 @@ struct EvalCommand: ParsableCommand {
         TrackingIO.write(out)
     }
 
+    /// One headline number as printed: from the scores just computed, or from the stored evaluation another worker
+    /// recorded first.
+    struct Headline {
+        var name: String
+        var score: Double
+        var low: Double?
+        var high: Double?
+        var level: Double?
+        var signature: String
+    }
+
+    /// What the run ended with: an evaluation (recorded here, or by another worker first), or a shard summary.
+    struct Outcome {
+        var evaluationID: Int64
+        var recordedHere: Bool
+        var headlines: [Headline]
+        var failures: Int
+    }
+
     func evaluate(set: HeldOutSet, runner: EvaluationRunner) async throws {
         let shared = try SharedStore(path: store.path)
-        let metricNames = try EvaluationScoring.parseMetrics(metrics)
         let provider = runner.provider
         let settingsJSON = JSONValue.object(provider.identity + [("settings", settings.json)])
         let content = set.content
@@ -149,10 +184,25 @@ struct EvalCommand: ParsableCommand {
             run = try store.run(id: run.id) ?? run
             return (run, try store.predictionSet(run: run.id, dataset: content, settings: settingsJSON))
         }
-        let progress = ProgressLine(total: set.examples.count)
+        let spec = try shard.map { try ShardSpec(parsing: $0) }
+        let shardCount = workersClaim ? (shards ?? 8) : spec?.count
+        let progress = ProgressLine(total: spec.map { Sharding.positions(of: set.examples, shard: $0.index, count: $0.count).count }
+                                    ?? set.examples.count)
         let statistics: RunnerStatistics
+        var work: ShardWorkReport?
         do {
-            statistics = try await runner.run(set.examples, store: shared, set: predictionSet) { progress.update($0) }
+            if workersClaim, let shardCount {
+                let report = try await runner.runClaimingShards(
+                    set.examples, store: shared, set: predictionSet, shardCount: shardCount, lease: lease ?? 60,
+                    note: { FileHandle.standardError.write(Data("\($0)\n".utf8)) }) { progress.update($0) }
+                work = report
+                statistics = report.statistics
+            } else {
+                let positions = spec.map { Sharding.positions(of: set.examples, shard: $0.index, count: $0.count) }
+                statistics = try await runner.run(set.examples, store: shared, set: predictionSet, positions: positions) {
+                    progress.update($0)
+                }
+            }
         } catch {
             progress.finish()
             await provider.shutdown()
@@ -163,83 +213,150 @@ struct EvalCommand: ParsableCommand {
         await provider.shutdown()
         signal(SIGPIPE, SIG_DFL)  // the workers are gone: a closed stdout ends yardstick quietly, as any Unix tool
 
-        let stored = try await shared.perform { try $0.predictions(set: predictionSet) }
-        let hypotheses = EvaluationScoring.hypotheses(stored, count: set.examples.count, processing: processing)
-        let configuration = try metricOptions.configuration()
-        let scores = try EvaluationScoring.score(set, hypotheses: hypotheses, metrics: metricNames,
-                                                 configuration: configuration, name: provider.label)
-        // Every example gets a row: one the run never reached (it stopped) says so, and scores as a failure.
-        var byPosition: [Int: StoredPrediction] = [:]
-        for p in stored { byPosition[p.position] = p }
-        let records = set.examples.enumerated().map { i, example in
-            let p = byPosition[i]
-            return PredictionRecord(
-                exampleID: example.id, input: example.inputText, references: example.references, prediction: p?.prediction,
-                error: p == nil ? "not run: the run stopped first" : p?.error, latencyMs: p?.latencyMs, cached: p?.cached ?? false,
-                promptTokens: p?.promptTokens, completionTokens: p?.completionTokens)
+        let stored: [StoredPrediction]
+        if let shardCount {
+            // A shard ends the evaluation only when the set is complete: otherwise the shards still out will.
+            let completion = try await shared.perform { try $0.completion(set: predictionSet, count: set.examples.count) }
+            guard completion.missing == 0, work?.stoppedShard == nil, !statistics.stopped else {
+                TrackingIO.write(json ? shardJSON(run: run, spec: spec, work: work, shardCount: shardCount, statistics: statistics,
+                                                  missing: completion.missing).serialized() + "\n"
+                                      : shardText(run: run, set: set, spec: spec, work: work, shardCount: shardCount,
+                                                  statistics: statistics, missing: completion.missing))
+                if statistics.stopped {
+                    throw TrackingFailure("the shard stopped: \(statistics.failed) examples failed for good (--max-failures \(maxFailures ?? "")); run it again to retry them")
+                }
+                return
+            }
+            stored = completion.predictions
+        } else {
+            stored = try await shared.perform { try $0.predictions(set: predictionSet) }
         }
-        let failedRun = statistics.stopped || (statistics.total > 0 && records.allSatisfy { $0.prediction == nil })
-        let record = EvaluationRecord(scores: scores, dataset: content, predictions: records, settings: settingsJSON)
-        let evaluationID = try await shared.perform { store in
-            try store.transaction {
+
+        let scored = try EvaluationScoring.evaluation(
+            set, stored: stored, processing: processing, metrics: try EvaluationScoring.parseMetrics(metrics),
+            configuration: try metricOptions.configuration(), name: provider.label, settings: settingsJSON)
+        let failedRun = statistics.stopped
+            || (set.examples.count > 0 && scored.record.predictions.allSatisfy { $0.prediction == nil })
+        let record = scored.record
+        let outcome = try await shared.perform { store -> Outcome in
+            let recordHere = {
                 let id = try store.recordEvaluation(run: run.id, record)
                 try store.setStatus(run: run.id, failedRun ? "failed" : "finished", endedAt: Date())
                 return id
             }
+            guard let shardCount else {
+                return Outcome(evaluationID: try store.transaction(recordHere), recordedHere: true, headlines: [], failures: 0)
+            }
+            let merge = try store.recordMerge(set: predictionSet, shardCount: shardCount, recordHere)
+            var outcome = Outcome(evaluationID: merge.evaluationID, recordedHere: merge.recorded, headlines: [], failures: 0)
+            if !merge.recorded {
+                let existing = try store.evaluation(id: merge.evaluationID)
+                outcome.headlines = existing.metrics.map {
+                    Headline(name: $0.name, score: $0.score, low: $0.ciLow, high: $0.ciHigh, level: $0.ciLevel, signature: $0.signature ?? "")
+                }
+                outcome.failures = try store.predictions(evaluation: merge.evaluationID).filter { $0.prediction == nil }.count
+            }
+            return outcome
         }
-        let failures = records.filter { $0.prediction == nil }.count
-        if json {
-            TrackingIO.write(summaryJSON(run: run, evaluationID: evaluationID, set: set, content: content, statistics: statistics,
-                                         failures: failures, scores: scores, provider: provider).serialized() + "\n")
+        var result = outcome
+        if result.recordedHere {
+            result.failures = scored.failures
+            result.headlines = scored.scores.flatMap { score in
+                score.headlines.map {
+                    Headline(name: $0.metric, score: $0.value, low: $0.low, high: $0.high,
+                             level: $0.low == nil ? nil : score.confidenceLevel, signature: score.signature)
+                }
+            }
         } else {
-            TrackingIO.write(summaryText(run: run, set: set, content: content, statistics: statistics, failures: failures,
-                                         scores: scores, provider: provider))
+            FileHandle.standardError.write(Data("""
+                these shards were already merged into evaluation \(result.evaluationID) (shown below); eval without --shard \
+                scores the set again, asking nothing that is stored
+
+                """.utf8))
+        }
+        if json {
+            TrackingIO.write(summaryJSON(run: run, outcome: result, set: set, content: content, statistics: statistics,
+                                         provider: provider, spec: spec, work: work).serialized() + "\n")
+        } else {
+            TrackingIO.write(summaryText(run: run, outcome: result, set: set, content: content, statistics: statistics,
+                                         provider: provider))
         }
         if statistics.stopped {
             throw TrackingFailure("the run stopped: \(statistics.failed) examples failed for good (--max-failures \(maxFailures ?? "")); run \(run.name) is marked failed")
         }
-        if failedRun { throw TrackingFailure("every example failed; run \(run.name) is marked failed") }
+        if failedRun && result.recordedHere { throw TrackingFailure("every example failed; run \(run.name) is marked failed") }
     }
 
-    func summaryJSON(run: Run, evaluationID: Int64, set: HeldOutSet, content: DatasetContent, statistics: RunnerStatistics,
-                     failures: Int, scores: [SystemScore], provider: any ModelProvider) -> JSONValue {
+    /// The shards this process worked on, for the summaries.
+    func shardFields(spec: ShardSpec?, work: ShardWorkReport?, shardCount: Int?) -> [(String, JSONValue)] {
+        if let spec { return [("shard", .string(spec.description))] }
+        guard let work, let shardCount else { return [] }
+        return [("shard_count", .int(shardCount)), ("shards_done", .array(work.shardsDone.map { .int($0 + 1) })),
+                ("shards_lost", .array(work.shardsLost.map { .int($0 + 1) }))]
+    }
+
+    func shardJSON(run: Run, spec: ShardSpec?, work: ShardWorkReport?, shardCount: Int, statistics: RunnerStatistics,
+                   missing: Int) -> JSONValue {
         .object([
             ("run", .object([("id", .string(run.id)), ("name", .string(run.name)), ("experiment", .string(run.experiment))])),
-            ("evaluation_id", .int(Int(evaluationID))),
+            ("evaluation_id", .null),
+        ] + shardFields(spec: spec, work: work, shardCount: shardCount) + [
+            ("examples_in_shard", .int(statistics.total)), ("already_done", .int(statistics.alreadyDone)),
+            ("from_cache", .int(statistics.fromCache)), ("answered", .int(statistics.succeeded)),
+            ("requests", .int(statistics.requests)), ("retries", .int(statistics.retries)), ("failed", .int(statistics.failed)),
+            ("stopped", .bool(statistics.stopped)), ("seconds", .double(statistics.seconds)), ("missing", .int(missing)),
+        ])
+    }
+
+    func shardText(run: Run, set: HeldOutSet, spec: ShardSpec?, work: ShardWorkReport?, shardCount: Int,
+                   statistics: RunnerStatistics, missing: Int) -> String {
+        let which = spec.map { "shard \($0)" }
+            ?? "shards \((work?.shardsDone ?? []).map { "\($0 + 1)" }.joined(separator: ", ")) of \(shardCount)"
+        var out = "\(which) of \(set.path) → run \(run.name) [\(run.id.prefix(8))]: \(statistics.total) examples, "
+        out += String(format: "%d answered, %d from cache, %d already stored, %d failed; %d requests (%d retries) in %.1f s\n",
+                      statistics.succeeded, statistics.fromCache, statistics.alreadyDone, statistics.failed, statistics.requests,
+                      statistics.retries, statistics.seconds)
+        out += "\(missing) of \(set.examples.count) examples of the set are still missing: the run stays running until every shard is in\n"
+        return out
+    }
+
+    func summaryJSON(run: Run, outcome: Outcome, set: HeldOutSet, content: DatasetContent, statistics: RunnerStatistics,
+                     provider: any ModelProvider, spec: ShardSpec?, work: ShardWorkReport?) -> JSONValue {
+        let sharded = spec != nil || work != nil
+        return .object([
+            ("run", .object([("id", .string(run.id)), ("name", .string(run.name)), ("experiment", .string(run.experiment))])),
+            ("evaluation_id", .int(Int(outcome.evaluationID))),
             ("dataset", .object([("label", .string(String(content.contentSHA256.prefix(8)))), ("path", .string(set.path)),
                                  ("content_sha256", .string(content.contentSHA256)), ("n_examples", .int(set.examples.count))])),
             ("model", .string(provider.label)),
-            ("examples", .int(statistics.total)), ("already_done", .int(statistics.alreadyDone)),
+        ] + shardFields(spec: spec, work: work, shardCount: spec?.count ?? shards ?? 8)
+          + (sharded ? [("examples_in_shard", .int(statistics.total)), ("merged_here", .bool(outcome.recordedHere))] : []) + [
+            ("examples", .int(sharded ? set.examples.count : statistics.total)), ("already_done", .int(statistics.alreadyDone)),
             ("from_cache", .int(statistics.fromCache)), ("answered", .int(statistics.succeeded)),
-            ("requests", .int(statistics.requests)), ("retries", .int(statistics.retries)), ("failed", .int(failures)),
+            ("requests", .int(statistics.requests)), ("retries", .int(statistics.retries)), ("failed", .int(outcome.failures)),
             ("stopped", .bool(statistics.stopped)), ("seconds", .double(statistics.seconds)),
-            ("metrics", .array(scores.flatMap { score in
-                score.headlines.map { h in
-                    .object([("name", .string(h.metric)), ("score", .double(h.value)), ("ci_low", .number(h.low)),
-                             ("ci_high", .number(h.high)), ("ci_level", .number(h.low == nil ? nil : score.confidenceLevel)),
-                             ("signature", .string(score.signature))])
-                }
+            ("metrics", .array(outcome.headlines.map { h in
+                .object([("name", .string(h.name)), ("score", .double(h.score)), ("ci_low", .number(h.low)),
+                         ("ci_high", .number(h.high)), ("ci_level", .number(h.level)), ("signature", .string(h.signature))])
             })),
         ])
     }
 
-    func summaryText(run: Run, set: HeldOutSet, content: DatasetContent, statistics: RunnerStatistics, failures: Int,
-                     scores: [SystemScore], provider: any ModelProvider) -> String {
+    func summaryText(run: Run, outcome: Outcome, set: HeldOutSet, content: DatasetContent, statistics: RunnerStatistics,
+                     provider: any ModelProvider) -> String {
         var rows: [[String]] = []
-        for score in scores {
-            for h in score.headlines {
-                var ci = "-"
-                if let low = h.low, let high = h.high {
-                    ci = "[\(TrackingOutput.short(low)), \(TrackingOutput.short(high))]"
-                }
-                rows.append([h.metric, TrackingOutput.short(h.value), ci, score.signature])
+        for h in outcome.headlines {
+            var ci = "-"
+            if let low = h.low, let high = h.high {
+                ci = "[\(TrackingOutput.short(low)), \(TrackingOutput.short(high))]"
             }
+            rows.append([h.name, TrackingOutput.short(h.score), ci, h.signature])
         }
-        let level = scores.first?.confidenceLevel.map { "\(TrackingOutput.short($0 * 100))% CI" } ?? "CI"
+        let level = outcome.headlines.first { $0.level != nil }?.level.map { "\(TrackingOutput.short($0 * 100))% CI" } ?? "CI"
         var out = "\(provider.label) on \(set.path) (\(set.examples.count) examples, dataset \(content.contentSHA256.prefix(8))) → run \(run.name) [\(run.id.prefix(8))] in \(run.experiment)\n"
         out += TrackingOutput.table(["METRIC", "SCORE", level, "SIGNATURE"], rows)
         out += String(format: "%d answered, %d from cache, %d already stored, %d failed; %d requests (%d retries) in %.1f s\n",
-                      statistics.succeeded, statistics.fromCache, statistics.alreadyDone, failures, statistics.requests,
+                      statistics.succeeded, statistics.fromCache, statistics.alreadyDone, outcome.failures, statistics.requests,
                       statistics.retries, statistics.seconds)
         return out
     }

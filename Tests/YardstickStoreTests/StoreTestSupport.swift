@@ -42,7 +42,8 @@ extension Store {
 extension Store {
     static let allTables = ["experiments", "runs", "params", "tags", "metric_keys", "metric_points", "datasets",
                             "dataset_aliases", "run_datasets", "prediction_sets", "predictions", "evaluations",
-                            "evaluation_statistics", "evaluation_metrics", "example_scores", "response_cache", "imports"]
+                            "evaluation_statistics", "evaluation_metrics", "example_scores", "response_cache", "imports",
+                            "evaluation_shards", "evaluation_merges"]
 
     /// Records headline scores only (no predictions, no statistics) as one evaluation, optionally on a dataset.
     @discardableResult
