@@ -137,7 +137,7 @@ public final class Database {
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
             sqlite3_close_v2(db)
-            throw DatabaseError(code: rc, message: "cannot open \(path): \(message)")
+            throw DatabaseError(code: rc, message: "cannot open \(StoreLocation(path).display): \(message)")
         }
         handle = db
         sqlite3_extended_result_codes(db, 1)
@@ -297,7 +297,8 @@ public final class Database {
             var attempt = 0
             while true {
                 do {
-                    return try runTransaction(begin: "BEGIN", body)
+                    // A deferred transaction reads: one snapshot for all its statements, as SQLite's read transaction.
+                    return try runTransaction(begin: kind == .deferred ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : "BEGIN", body)
                 } catch let error as DatabaseError where (error.isBusy || error.isUniqueRace) && attempt < 8 {
                     attempt += 1
                     usleep(useconds_t(Int.random(in: 1...(attempt * 20)) * 1_000))

@@ -13,7 +13,12 @@ enum PostgresSchema {
     /// Steps by the schema version they bring the database to. A new database goes straight to the current
     /// version (there never was an older PostgreSQL store); later versions append a step here as SQLite's
     /// ``StoreSchema/migrations`` appends one.
-    static let migrations: [(version: Int, sql: String)] = [(3, version3)]
+    static let migrations: [(version: Int, sql: String)] = [(3, version3), (4, portable(StoreMigrationV4.sql))]
+
+    /// A migration written portably for SQLite, with PostgreSQL's types: 8-byte integers and byte-ordered text.
+    static func portable(_ sql: String) -> String {
+        sql.replacingOccurrences(of: " INTEGER", with: " BIGINT").replacingOccurrences(of: " TEXT", with: " TEXT COLLATE \"C\"")
+    }
 
     /// Key of the advisory lock that serializes migrations (any constant; "yardstick" in ASCII).
     static let lockKey: Int64 = 0x7961_7264_7374_6963

@@ -40,7 +40,12 @@ extension Store {
         do {
             return try resolveRun(reference, experiment: experiment)
         } catch StoreError.runNotFound {
-            return try createRun(experiment: experiment, name: reference, status: "finished")
+            do {
+                return try createRun(experiment: experiment, name: reference, status: "finished")
+            } catch StoreError.runNameTaken {
+                // Another process created it between our lookup and our insert (several shards starting at once).
+                return try resolveRun(reference, experiment: experiment)
+            }
         }
     }
 }

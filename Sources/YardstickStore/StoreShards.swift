@@ -63,7 +63,7 @@ private struct MergeTaken: Error {}
 extension Store {
     /// The row-lock suffix of the claim query. SQLite needs none (a write transaction excludes other writers);
     /// the PostgreSQL backend uses ` FOR UPDATE SKIP LOCKED` so concurrent claimers skip each other's rows.
-    public static var claimLockClause: String { "" }
+    public var claimLockClause: String { database.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : "" }
 
     static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) }
     static func date(milliseconds: Int64) -> Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
@@ -92,7 +92,7 @@ extension Store {
                 SELECT shard FROM evaluation_shards
                 WHERE prediction_set_id = ? AND shard_count = ?
                   AND (status = 'pending' OR (status = 'claimed' AND lease_until < ?))
-                ORDER BY shard LIMIT 1\(Store.claimLockClause)
+                ORDER BY shard LIMIT 1\(claimLockClause)
                 """, [.integer(set), .integer(Int64(shardCount)), .integer(nowMs)])
             if let shard = claimable.first?[0].int64 {
                 let token = Store.newRunID()

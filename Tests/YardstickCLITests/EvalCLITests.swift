@@ -230,14 +230,6 @@ import YardstickTestSupport
     }
 
     static func column(_ db: String, _ sql: String) throws -> [String] {
-        let database = try Database(path: db, flags: [.readWrite])
-        defer { database.close() }
-        return try database.query(sql).map { row in
-            switch row[0] {
-            case let .text(t): return t
-            case let .integer(i): return String(i)
-            default: return ""
-            }
-        }
+        try SQLiteProbe().column(sql, in: db).map { $0 == "NULL" ? "" : $0 }
     }
 }

@@ -124,10 +124,10 @@ import YardstickTestSupport
         #expect(try Self.json(whole)["requests"] as? Int ?? 0 > 0)
     }
 
-    @Test("three shards of a text set, run out of order and merged, equal the one-machine evaluation bit for bit, paired tests too")
-    func shardedTextSetEqualsOneMachine() throws {
+    @Test("three shards of a text set, run out of order and merged, equal the one-machine evaluation bit for bit, paired tests too", arguments: Backend.available)
+    func shardedTextSetEqualsOneMachine(_ backend: Backend) throws {
         let dir = try TemporaryDirectory.make()
-        let db = dir.appendingPathComponent("store.db").path
+        let db = try backend.newLocation(in: dir)
         let log = dir.appendingPathComponent("requests.jsonl")
         let fields = ["--input-field", "source", "--reference-field", "reference"]
         let metrics = ["--metrics", "bleu,chrf,ter,rouge", "--resamples", "200"]
@@ -145,10 +145,10 @@ import YardstickTestSupport
         #expect(try Self.paired(db, "lead1", "sharded") == versusWhole)
     }
 
-    @Test("three shards of a classification set merge into the one-machine accuracy and macro-F1, bit for bit")
-    func shardedClassificationSetEqualsOneMachine() throws {
+    @Test("three shards of a classification set merge into the one-machine accuracy and macro-F1, bit for bit", arguments: Backend.available)
+    func shardedClassificationSetEqualsOneMachine(_ backend: Backend) throws {
         let dir = try TemporaryDirectory.make()
-        let db = dir.appendingPathComponent("store.db").path
+        let db = try backend.newLocation(in: dir)
         let log = dir.appendingPathComponent("requests.jsonl")
         let fields = ["--input-field", "text", "--reference-field", "label"]
         let metrics = ["--metrics", "accuracy", "--resamples", "200"]
@@ -160,10 +160,10 @@ import YardstickTestSupport
         #expect(names.contains("accuracy") && names.contains("macro_f1"))
     }
 
-    @Test("three workers claiming shards of one store answer every example once and record one evaluation, the one-machine one")
-    func concurrentWorkersClaimShards() throws {
+    @Test("three workers claiming shards of one store answer every example once and record one evaluation, the one-machine one", arguments: Backend.available)
+    func concurrentWorkersClaimShards(_ backend: Backend) throws {
         let dir = try TemporaryDirectory.make()
-        let db = dir.appendingPathComponent("store.db").path
+        let db = try backend.newLocation(in: dir)
         let log = dir.appendingPathComponent("requests.jsonl")
         let fields = ["--input-field", "source", "--reference-field", "reference"]
         let metrics = ["--metrics", "bleu,chrf", "--resamples", "200"]

@@ -1,12 +1,13 @@
 import Foundation
 import Testing
+import YardstickTestSupport
 @testable import YardstickStore
 
 /// The shard table of `eval --workers-claim`: claims, leases, fenced writes and the merge guard, with time passed in.
 @Suite struct StoreShardTests {
     /// A store with a run and its prediction set over a 4-example dataset.
-    func fixture(_ folder: TemporaryFolder) throws -> (Store, Run, Int64) {
-        let store = try folder.store()
+    func fixture(_ folder: TemporaryFolder, _ backend: Backend) throws -> (Store, Run, Int64) {
+        let store = try folder.store(backend)
         let run = try store.createRun(experiment: "e", name: "sharded")
         let dataset = DatasetContent(inputs: ["a", "b", "c", "d"], references: [["A"], ["B"], ["C"], ["D"]], path: "set.jsonl")
         let set = try store.predictionSet(run: run.id, dataset: dataset, settings: .object([("model", .string("m"))]))
@@ -22,10 +23,10 @@ import Testing
         return claim
     }
 
-    @Test("a worker whose lease ran out loses its shard: its late write is rejected and rolled back, the new holder's is kept")
-    func expiredLeaseIsTakenOverAndTheLateWriteIsFenced() throws {
+    @Test("a worker whose lease ran out loses its shard: its late write is rejected and rolled back, the new holder's is kept", arguments: Backend.available)
+    func expiredLeaseIsTakenOverAndTheLateWriteIsFenced(_ backend: Backend) throws {
         let folder = try TemporaryFolder()
-        let (store, _, set) = try fixture(folder)
+        let (store, _, set) = try fixture(folder, backend)
         let t0 = Date(timeIntervalSince1970: 1_800_000_000)
         let a = try claimed(store.claimShard(set: set, shardCount: 2, worker: "host-a:1", lease: 60, now: t0))
         #expect(a.shard == 0 && a.leaseUntil == t0.addingTimeInterval(60))
@@ -60,10 +61,10 @@ import Testing
         #expect(try store.count("evaluation_shards") == 2, "claiming again creates no rows")
     }
 
-    @Test("a fenced write keeps a shard alive past its first lease: no one can take over a shard whose worker is writing")
-    func fencedWritesRenewTheLease() throws {
+    @Test("a fenced write keeps a shard alive past its first lease: no one can take over a shard whose worker is writing", arguments: Backend.available)
+    func fencedWritesRenewTheLease(_ backend: Backend) throws {
         let folder = try TemporaryFolder()
-        let (store, _, set) = try fixture(folder)
+        let (store, _, set) = try fixture(folder, backend)
         let t0 = Date(timeIntervalSince1970: 1_800_000_000)
         let a = try claimed(store.claimShard(set: set, shardCount: 1, worker: "a", lease: 10, now: t0))
         try store.savePredictions(set: set, [(0, row("a", "x"))], fencedBy: a, now: t0.addingTimeInterval(9))
@@ -73,10 +74,10 @@ import Testing
         #expect(b.shard == 0)
     }
 
-    @Test("completion counts predictions and errors of every position, and returns the rows it counted")
-    func completionOfAPredictionSet() throws {
+    @Test("completion counts predictions and errors of every position, and returns the rows it counted", arguments: Backend.available)
+    func completionOfAPredictionSet(_ backend: Backend) throws {
         let folder = try TemporaryFolder()
-        let (store, _, set) = try fixture(folder)
+        let (store, _, set) = try fixture(folder, backend)
         try store.savePredictions(set: set, [(0, row("a", "x")), (3, PredictionRecord(exampleID: "d", references: ["D"], prediction: nil, error: "HTTP 500"))])
         let partial = try store.completion(set: set, count: 4)
         #expect(partial.missing == 2 && partial.predictions.isEmpty)
@@ -85,10 +86,10 @@ import Testing
         #expect(full.missing == 0 && full.predictions.map(\.position) == [0, 1, 2, 3])
     }
 
-    @Test("the merge of a sharded set is recorded once: a second merger's evaluation is rolled back and the first's id returned")
-    func mergeIsRecordedOnce() throws {
+    @Test("the merge of a sharded set is recorded once: a second merger's evaluation is rolled back and the first's id returned", arguments: Backend.available)
+    func mergeIsRecordedOnce(_ backend: Backend) throws {
         let folder = try TemporaryFolder()
-        let (store, run, set) = try fixture(folder)
+        let (store, run, set) = try fixture(folder, backend)
         func record(_ score: Double) -> () throws -> Int64 {
             { try store.recordEvaluation(run: run.id, EvaluationRecord(dataset: nil, settings: .object([]), predictions: [],
                                                                      metrics: [MetricRecord(name: "bleu", score: score)])) }
