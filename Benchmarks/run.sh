@@ -16,6 +16,8 @@ PYTHON="${PYTHON:-python3}"
 SACREBLEU_VERSION=2.6.0
 ROUGE_SCORE_VERSION=0.1.2
 MLFLOW_VERSION=3.17.2
+# MLflow's PostgreSQL driver, for the PostgreSQL store benchmark.
+PSYCOPG2_VERSION=2.9.10
 
 step() { printf '\n== %s\n' "$*"; }
 # Every step echoes its command; a failing command stops the benchmark with its exit status.
@@ -52,7 +54,7 @@ elapsed $t
 
 step "3/5 Python reference tools (Benchmarks/.venv)"
 t=$SECONDS
-want="sacrebleu==$SACREBLEU_VERSION rouge-score==$ROUGE_SCORE_VERSION mlflow==$MLFLOW_VERSION"
+want="sacrebleu==$SACREBLEU_VERSION rouge-score==$ROUGE_SCORE_VERSION mlflow==$MLFLOW_VERSION psycopg2-binary==$PSYCOPG2_VERSION"
 have() {
   "$VENV/bin/python" - "$@" <<'PY' 2>/dev/null
 import importlib.metadata as m, sys
@@ -103,3 +105,13 @@ PY
 
 step "Runner: 2,000 examples at 50 ms latency, concurrency 32 (ideal 3.125 s); a fully cached re-run of 10,000 (< 1 s)"
 bash "$BENCH/runner_bench.sh" "$YARDSTICK" "$BENCH/work/runner" | tee "$BENCH/work/runner-bench.json" || fail "runner_bench.sh failed"
+
+step "PostgreSQL store: 1,000,000 points vs psql \\copy and MLflow log_batch on the same server; a 250,000-point history; bytes per point"
+# A throwaway server (Tests/with-postgres.sh), or the one in YARDSTICK_BENCH_POSTGRES.
+if [ -n "${YARDSTICK_BENCH_POSTGRES:-}" ]; then export YARDSTICK_TEST_POSTGRES="$YARDSTICK_BENCH_POSTGRES"; fi
+bash "$ROOT/Tests/with-postgres.sh" bash -c '
+  [ -n "${YARDSTICK_TEST_POSTGRES:-}" ] || { echo "error: no PostgreSQL server for the benchmark (apt-get install postgresql, or set YARDSTICK_BENCH_POSTGRES)" >&2; exit 1; }
+  "$0" "$1/postgres_bench.py" --yardstick "$2" --postgres "$YARDSTICK_TEST_POSTGRES" --work "$1/work/postgres" \
+    --venv "$3" --output "$1/results-postgres.md" >"$1/work/postgres-bench.json"
+' "$PYTHON" "$BENCH" "$YARDSTICK" "$VENV" || fail "postgres_bench.py failed"
+cat "$BENCH/results-postgres.md"

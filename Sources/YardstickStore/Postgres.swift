@@ -141,6 +141,50 @@ final class PostgresConnection {
         if let copyError { throw copyError }
     }
 
+    /// Streams the rows of `COPY (…) TO STDOUT (FORMAT binary)`: `row` gets each tuple's fields (nil for NULL) as
+    /// they arrive, so the client decodes while the server still scans.
+    func copyOut(_ sql: String, row: (PostgresCopyRow) throws -> Void) throws {
+        let start = PQexec(handle, sql)
+        let status = start.map(PQresultStatus) ?? PGRES_FATAL_ERROR
+        guard status == PGRES_COPY_OUT else {
+            let failure = error(start, sql: sql)
+            PQclear(start)
+            throw failure
+        }
+        PQclear(start)
+        var headerSeen = false
+        var failure: Error?
+        while true {
+            var buffer: UnsafeMutablePointer<CChar>?
+            let length = PQgetCopyData(handle, &buffer, 0)
+            if length == -1 { break }
+            if length < 0 {
+                failure = failure ?? error(nil, sql: sql)
+                break
+            }
+            guard let buffer else { continue }
+            defer { PQfreemem(buffer) }
+            guard failure == nil else { continue }
+            var bytes = UnsafeRawBufferPointer(start: buffer, count: Int(length))
+            if !headerSeen {
+                // "PGCOPY\n\377\r\n\0", flags, header extension length and extension.
+                guard bytes.count >= 19 else { failure = DatabaseError(code: -1, message: "short COPY header", sql: sql); continue }
+                let extensionLength = Int(PostgresCopyRow.int32(bytes, at: 15))
+                bytes = UnsafeRawBufferPointer(rebasing: bytes[(19 + extensionLength)...])
+                headerSeen = true
+                if bytes.isEmpty { continue }
+            }
+            let fields = Int(Int16(bitPattern: UInt16(bytes[0]) << 8 | UInt16(bytes[1])))
+            if fields < 0 { continue }  // the trailer
+            do { try row(PostgresCopyRow(bytes: bytes, fields: fields)) } catch { failure = error }
+        }
+        while let result = PQgetResult(handle) {
+            if PQresultStatus(result) != PGRES_COMMAND_OK, failure == nil { failure = error(result, sql: sql) }
+            PQclear(result)
+        }
+        if let failure { throw failure }
+    }
+
     private func send(_ buffer: inout PostgresCopyBuffer, sql: String) throws {
         guard !buffer.bytes.isEmpty else { return }
         let rc = buffer.bytes.withUnsafeBufferPointer { raw in
@@ -148,6 +192,37 @@ final class PostgresConnection {
         }
         guard rc == 1 else { throw error(nil, sql: sql) }
         buffer.bytes.removeAll(keepingCapacity: true)
+    }
+}
+
+/// One tuple of a binary `COPY … TO STDOUT`, valid only inside the callback that receives it.
+struct PostgresCopyRow {
+    let bytes: UnsafeRawBufferPointer
+    let fields: Int
+
+    static func int32(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Int32 {
+        Int32(bitPattern: UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8 | UInt32(bytes[offset + 3]))
+    }
+
+    static func int64(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Int64 {
+        var value: UInt64 = 0
+        for i in 0..<8 { value = value << 8 | UInt64(bytes[offset + i]) }
+        return Int64(bitPattern: value)
+    }
+
+    /// The fields in order, each an 8-byte big-endian value (int8 or float8 bits) or nil for NULL.
+    func eightByteFields() -> [UInt64?] {
+        var result: [UInt64?] = []
+        result.reserveCapacity(fields)
+        var offset = 2
+        for _ in 0..<fields {
+            let length = Int(PostgresCopyRow.int32(bytes, at: offset))
+            offset += 4
+            if length < 0 { result.append(nil); continue }
+            result.append(length == 8 ? UInt64(bitPattern: PostgresCopyRow.int64(bytes, at: offset)) : nil)
+            offset += length
+        }
+        return result
     }
 }
 

@@ -256,6 +256,24 @@ extension Store {
         } else {
             selected = try metricKeys(pk: pk)
         }
+        if database.dialect == .postgres {
+            // Streamed through binary COPY: the client decodes while the server scans (keys are integers of ours).
+            var points: [MetricPoint] = []
+            let connection = try database.postgresConnection()
+            for (key, keyID) in selected {
+                try connection.copyOut("""
+                    COPY (SELECT step, epoch, value, wall_time FROM metric_points WHERE run_pk = \(pk) AND key_id = \(keyID)
+                    ORDER BY step, seq) TO STDOUT (FORMAT binary)
+                    """) { row in
+                    let f = row.eightByteFields()
+                    guard f.count == 4, let step = f[0] else { throw DatabaseError(code: -1, message: "unexpected COPY row") }
+                    points.append(MetricPoint(
+                        key: key, step: Int64(bitPattern: step), epoch: f[1].map(Double.init(bitPattern:)),
+                        value: f[2].map(Double.init(bitPattern:)) ?? .nan, wallTime: f[3].map { Double(Int64(bitPattern: $0)) / 1000 }))
+                }
+            }
+            return points
+        }
         let query = try statement("SELECT step, epoch, value, wall_time FROM metric_points WHERE run_pk = ? AND key_id = ? ORDER BY step, seq")
         defer { query.reset() }
         try query.bind(pk, at: 1)
