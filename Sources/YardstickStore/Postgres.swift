@@ -482,7 +482,8 @@ final class PostgresStatement {
         case Self.int4: return Int64(Self.bigEndian(bytes, as: Int32.self))
         case Self.int2: return Int64(Self.bigEndian(bytes, as: Int16.self))
         case Self.boolType: return bytes.first.map { Int64($0) } ?? 0
-        case Self.float8, Self.float4, Self.numeric:
+        case Self.numeric: return Self.numericInteger(bytes) ?? Int64(clamping: Int64(exactly: double(column, row: row).rounded(.towardZero)) ?? 0)
+        case Self.float8, Self.float4:
             let d = double(column, row: row)
             return d.isFinite ? Int64(d) : 0
         default: return Int64(string(column, row: row) ?? "") ?? 0
@@ -521,6 +522,23 @@ final class PostgresStatement {
         return Double(text) ?? .nan
     }
 
+    /// A binary `numeric` holding an integer (sums of bigints) exactly, or nil when it has a fraction or overflows.
+    static func numericInteger(_ bytes: UnsafeRawBufferPointer) -> Int64? {
+        guard bytes.count >= 8 else { return nil }
+        func word(_ i: Int) -> Int64 { Int64(UInt16(bytes[i * 2]) << 8 | UInt16(bytes[i * 2 + 1])) }
+        let count = Int(word(0)), weight = Int(Int16(truncatingIfNeeded: word(1))), sign = word(2)
+        guard sign == 0 || sign == 0x4000, bytes.count >= 8 + count * 2, count <= weight + 1 || count == 0 else { return nil }
+        var value: Int64 = 0
+        for i in 0...max(weight, -1) where weight >= 0 {
+            let digit = i < count ? word(4 + i) : 0
+            let (times, o1) = value.multipliedReportingOverflow(by: 10_000)
+            let (plus, o2) = times.addingReportingOverflow(sign == 0 ? digit : -digit)
+            if o1 || o2 { return nil }
+            value = plus
+        }
+        return value
+    }
+
     func string(_ column: Int32, row: Int32? = nil) -> String? {
         let row = row ?? self.row
         if PQgetisnull(result, row, column) != 0 { return nil }
@@ -544,7 +562,11 @@ final class PostgresStatement {
         if isNull(column) { return .null }
         switch PQftype(result, column) {
         case Self.int8, Self.int4, Self.int2, Self.boolType: return .integer(int64(column))
-        case Self.float8, Self.float4, Self.numeric: return .real(double(column))
+        case Self.numeric:
+            // As SQLite's sum() of integers is an integer: a whole numeric reads as one.
+            if let whole = Self.numericInteger(raw(column, row: row)) { return .integer(whole) }
+            return .real(double(column))
+        case Self.float8, Self.float4: return .real(double(column))
         case Self.bytea: return .blob(data(column) ?? Data())
         default: return .text(string(column) ?? "")
         }
