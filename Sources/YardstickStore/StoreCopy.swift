@@ -70,7 +70,7 @@ public struct StoreCopyError: Error, CustomStringConvertible {
     public var underlying: any Error
 
     public var description: String {
-        let reason = (underlying as? CustomStringConvertible)?.description ?? underlying.localizedDescription
+        let reason = String(describing: underlying)
         return "copying \(item) failed, nothing of it was written (\(runsDone) runs before it were copied): \(reason)"
     }
 }
@@ -94,17 +94,23 @@ extension Store {
     /// - Throws: ``StoreCopyError`` naming the run or table that failed.
     @discardableResult
     public func copy(to destination: Store, progress: (StoreCopyProgress) -> Void = { _ in }) throws -> StoreCopySummary {
+        try copy(to: destination, pointPage: 50_000, progress: progress)
+    }
+
+    /// ``copy(to:progress:)`` reading metric histories `pointPage` points at a time (tests use small pages).
+    func copy(to destination: Store, pointPage: Int, progress: (StoreCopyProgress) -> Void = { _ in }) throws -> StoreCopySummary {
         try withoutActuallyEscaping(progress) { progress in
-            try StoreCopier(source: self, destination: destination, progress: progress).run()
+            try StoreCopier(source: self, destination: destination, pointPage: pointPage, progress: progress).run()
         }
     }
 }
 
 /// One copy between two stores: the id maps from source keys to destination keys, and the running totals.
 private final class StoreCopier {
-    /// Rows per transaction for the tables that belong to no run, and per read of a metric history.
+    /// Rows per transaction for the tables that belong to no run.
     static let batchSize = 1000
-    static let pointPage = 50_000
+    /// Points per read of a metric history: bounds memory whatever the size of a run.
+    let pointPage: Int
 
     let source: Store
     let destination: Store
@@ -119,7 +125,8 @@ private final class StoreCopier {
     var src: Database { source.database }
     var dst: Database { destination.database }
 
-    init(source: Store, destination: Store, progress: @escaping (StoreCopyProgress) -> Void) {
+    init(source: Store, destination: Store, pointPage: Int, progress: @escaping (StoreCopyProgress) -> Void) {
+        self.pointPage = max(1, pointPage)
         self.source = source
         self.destination = destination
         reportProgress = progress
@@ -402,7 +409,7 @@ private struct RunCopy {
             while !done {
                 page.reset()
                 try page.bind([.integer(sourcePK), .integer(sourceKey), .integer(after.step), .integer(after.seq),
-                               .integer(Int64(StoreCopier.pointPage))])
+                               .integer(Int64(copier.pointPage))])
                 var read = 0
                 while try page.step() {
                     read += 1
@@ -410,7 +417,7 @@ private struct RunCopy {
                     pending.append((page.int64(0), page.optionalDouble(2), page.optionalDouble(3), page.optionalInt64(4)))
                 }
                 page.reset()
-                done = read < StoreCopier.pointPage
+                done = read < copier.pointPage
                 // Keep the last step's points for the next page unless it is the end (or one step fills a whole page).
                 var cut = pending.count
                 if !done, let last = pending.last?.step, let first = pending.firstIndex(where: { $0.step == last }), first > 0 { cut = first }
