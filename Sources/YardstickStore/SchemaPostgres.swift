@@ -6,7 +6,7 @@ import Foundation
 /// - Integers are `BIGINT` (SQLite integers are 8 bytes; millisecond wall times overflow `integer`), reals are
 ///   `DOUBLE PRECISION` (`REAL` is 4 bytes there), blobs `BYTEA`.
 /// - Text is `COLLATE "C"`, so it sorts and compares byte by byte as SQLite does, whatever the server's locale.
-/// - Generated keys are identity columns; `store copy` writes explicit keys and then moves the sequences past them.
+/// - Generated keys are identity columns (`BY DEFAULT`); `store copy` never writes explicit keys, it maps the generated ones.
 /// - The schema version lives in `yardstick_schema`, written under a transaction-scoped advisory lock, so several
 ///   processes opening a new database at once create it exactly once.
 enum PostgresSchema {

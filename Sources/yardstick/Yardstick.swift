@@ -8,7 +8,7 @@ struct YardstickCommand: ParsableCommand {
         commandName: "yardstick",
         abstract: "Score, track and compare fine-tuned language models.",
         version: Yardstick.version,
-        subcommands: [ScoreCommand.self, EvalCommand.self, SplitCommand.self, CheckCommand.self, CacheCommand.self, SyncCommand.self, ImportCommand.self, TrackingRuns.self, TrackingLog.self, TrackingExport.self, AdviseCommand.self,
+        subcommands: [ScoreCommand.self, EvalCommand.self, SplitCommand.self, CheckCommand.self, CacheCommand.self, SyncCommand.self, ImportCommand.self, TrackingRuns.self, TrackingLog.self, TrackingExport.self, StoreCommand.self, AdviseCommand.self,
                       ReportCommand.self]
     )
 
