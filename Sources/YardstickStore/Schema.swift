@@ -168,6 +168,11 @@ public enum StoreSchema {
         `score --run` of version 1 becomes one evaluation, its per-example rows a prediction set; version 3
         adds the response cache, version 4 the shard tables of sharded evaluation).
 
+        On PostgreSQL (`--db postgres://…`) the same tables, keys and cascades are spelled in its dialect
+        (`BIGINT`, `DOUBLE PRECISION`, `BYTEA`, identity keys, text `COLLATE "C"` so it sorts byte by byte
+        as here), the schema version is the row of `yardstick_schema`, written under an advisory lock, and
+        `metric_points` is a heap with its primary-key index; see "Team stores on PostgreSQL".
+
         Timestamps in `created_at`/`started_at`/`ended_at`/`imported_at` are UTC ISO-8601 text with
         milliseconds (`2024-05-01T12:34:56.789Z`), so they sort and compare as text and work with SQLite's
         date functions. Child tables reference runs through `runs.pk`, a compact integer, so each of the
