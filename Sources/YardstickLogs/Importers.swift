@@ -54,6 +54,14 @@ public enum Importers {
         try withBytes(data) { try MetricRows.parse($0, file: path, keyFor: { $0 }) }
     }
 
+    /// ``parseMetricRows(data:path:)`` delivering the points in order, in batches of `batch.size` (CSV; JSON Lines
+    /// in one batch), the last batch possibly shorter. A thrown error (the file's, with its line, or the sink's)
+    /// stops the parse.
+    public static func parseMetricRows(data: Data, path: String, batch: MetricBatchSink) throws {
+        let rest = try withBytes(data) { try MetricRows.parse($0, file: path, keyFor: { $0 }, batch: batch) }
+        if !rest.isEmpty { try batch.deliver(rest) }
+    }
+
     // MARK: Detection
 
     private struct Sniffed {

@@ -1,15 +1,27 @@
 import Foundation
 
+/// Where a parse hands its points in batches of `size` as it goes (CSV files), so a consumer can store the first
+/// points while the rest are still being read; the parse returns what is left after the last full batch.
+public struct MetricBatchSink {
+    public let size: Int
+    public let deliver: ([MetricPoint]) throws -> Void
+
+    public init(size: Int, deliver: @escaping ([MetricPoint]) throws -> Void) {
+        self.size = max(1, size)
+        self.deliver = deliver
+    }
+}
+
 /// Metric rows from CSV (wide: one column per metric; long: `step,key,value`) and JSON Lines (wide or long
 /// objects). Shared by the generic importer, the OpenAI results importer and `yardstick log metrics`.
 enum MetricRows {
     /// CSV or JSON Lines, told apart by the first significant byte. `keyFor` maps each metric name: the generic
     /// importer maps common spellings to canonical keys, `yardstick log metrics` keeps the user's names.
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>, file: String,
-                      keyFor: @escaping (String) -> String) throws -> [MetricPoint] {
+                      keyFor: @escaping (String) -> String, batch: MetricBatchSink? = nil) throws -> [MetricPoint] {
         guard let first = firstSignificantByte(bytes) else { throw LogError(file: file, message: "empty file") }
         if first == UInt8(ascii: "{") { return try parseJSONLines(bytes, file: file, keyFor: keyFor) }
-        return try parseCSV(bytes, file: file, keyFor: keyFor, allowLongForm: true)
+        return try parseCSV(bytes, file: file, keyFor: keyFor, allowLongForm: true, batch: batch)
     }
 
     private enum Column {
@@ -21,7 +33,8 @@ enum MetricRows {
     /// Parses a CSV with a header row. `keyFor` names the metric of a wide column; `allowLongForm` accepts
     /// `step,key,value[,epoch][,wall_time]` when the header has `key` and `value` columns.
     static func parseCSV(
-        _ bytes: UnsafeBufferPointer<UInt8>, file: String, keyFor: @escaping (String) -> String, allowLongForm: Bool
+        _ bytes: UnsafeBufferPointer<UInt8>, file: String, keyFor: @escaping (String) -> String, allowLongForm: Bool,
+        batch: MetricBatchSink? = nil
     ) throws -> [MetricPoint] {
         var scanner = CSVScanner(bytes: bytes, file: file)
         var fields: [CSVField] = []
@@ -68,7 +81,7 @@ enum MetricRows {
                 message: "no step column (expected one of step, global_step, iteration, iter)")
         }
 
-        var reader = RowReader(scanner: scanner, names: names, columns: columns, keyFor: keyFor)
+        var reader = RowReader(scanner: scanner, names: names, columns: columns, keyFor: keyFor, batch: batch)
         return longForm ? try reader.readLong() : try reader.readWide()
     }
 
@@ -80,13 +93,23 @@ enum MetricRows {
         let keyFor: (String) -> String
         var fields: [CSVField] = []
         var points: [MetricPoint] = []
+        let batch: MetricBatchSink?
 
-        init(scanner: CSVScanner, names: [String], columns: [Column], keyFor: @escaping (String) -> String) {
+        init(scanner: CSVScanner, names: [String], columns: [Column], keyFor: @escaping (String) -> String,
+             batch: MetricBatchSink?) {
             self.scanner = scanner
             self.names = names
             self.columns = columns
             self.keyFor = keyFor
-            points.reserveCapacity(scanner.bytes.count / 24)
+            self.batch = batch
+            points.reserveCapacity(batch.map { $0.size } ?? scanner.bytes.count / 24)
+        }
+
+        /// Hands a full batch to the sink, if there is one.
+        private mutating func flushIfFull() throws {
+            guard let batch, points.count >= batch.size else { return }
+            try batch.deliver(points)
+            points.removeAll(keepingCapacity: true)
         }
 
         private var file: String { scanner.file }
@@ -146,6 +169,7 @@ enum MetricRows {
                     guard let v = NumberParsing.double(c) else { throw numberError(i, line: line) }
                     points.append(MetricPoint(key: key, step: step, epoch: epoch, value: v, wallTime: wall))
                 }
+                try flushIfFull()
             }
             return points
         }
@@ -176,6 +200,7 @@ enum MetricRows {
                 let epoch = try optionalNumber(epochIndex, line: line)
                 let wall = try optionalNumber(wallIndex, line: line)
                 points.append(MetricPoint(key: key, step: step, epoch: epoch, value: v, wallTime: wall))
+                try flushIfFull()
             }
             return points
         }

@@ -13,6 +13,30 @@ extension Store {
         try write { try insertPoints(runKey(id), points) }
     }
 
+    /// ``logMetrics(run:_:)`` for points that arrive in batches — a file still being parsed while the first
+    /// points are stored — all in one transaction: `next` returns each batch in logging order, then nil. The result
+    /// is the same as logging the concatenated batches at once. A batch already written is kept in memory so a
+    /// transaction PostgreSQL runs again (deadlock) writes it again. Returns the points given and the rows stored.
+    @discardableResult
+    public func logMetrics(run id: String, batches next: () throws -> [MetricPoint]?) throws -> (points: Int, stored: Int) {
+        var taken: [[MetricPoint]] = []
+        var exhausted = false
+        return try write {
+            let pk = try runKey(id)
+            var stored = 0
+            for batch in taken { stored += try insertPoints(pk, batch) }
+            while !exhausted {
+                guard let batch = try next() else {
+                    exhausted = true
+                    break
+                }
+                taken.append(batch)
+                stored += try insertPoints(pk, batch)
+            }
+            return (taken.reduce(0) { $0 + $1.count }, stored)
+        }
+    }
+
     /// The interned id of a metric key, created when new. Must run inside a write transaction.
     func keyID(_ key: String) throws -> Int64 {
         if let cached = keyIDs[key] { return cached }

@@ -293,16 +293,34 @@ struct TrackingLog: ParsableCommand {
                     data = FileHandle.standardInput.readDataToEndOfFile()
                     path = "<stdin>"
                 }
-                let points = try Importers.parseMetricRows(data: data, path: path)
                 let store = try self.store.open()
                 let found = try store.resolveRun(reference, experiment: experiment)
-                let stored = try store.logMetrics(run: found.id, points)
+                // The file is parsed on another thread in batches while this one stores them in one transaction, so
+                // reading a large file overlaps with the database's work; a bad row still rolls everything back.
+                let batches = BatchPipe<[MetricPoint]>(capacity: 2)
+                let parser = Thread { [data, path] in
+                    do {
+                        try Importers.parseMetricRows(data: data, path: path, batch: MetricBatchSink(size: 100_000) { try batches.put($0) })
+                        batches.finish(nil)
+                    } catch {
+                        batches.finish(error)
+                    }
+                }
+                parser.start()
+                let logged: (points: Int, stored: Int)
+                do {
+                    logged = try store.logMetrics(run: found.id) { try batches.take() }
+                } catch {
+                    batches.cancel()
+                    throw error
+                }
+                let stored = logged.stored
                 if json {
                     TrackingIO.write(JSONValue.object([
-                        ("run", .string(found.id)), ("points", .int(Int64(stored))), ("skipped", .int(Int64(points.count - stored))),
+                        ("run", .string(found.id)), ("points", .int(Int64(stored))), ("skipped", .int(Int64(logged.points - stored))),
                     ]).serialized() + "\n")
                 } else {
-                    let skipped = points.count - stored
+                    let skipped = logged.points - stored
                     TrackingIO.write("logged \(stored) point\(stored == 1 ? "" : "s") to run \(TrackingOutput.label(found))"
                         + (skipped > 0 ? " (\(skipped) already stored)" : "") + "\n")
                 }

@@ -100,6 +100,21 @@ struct SQLiteProbe {
         #expect(try probe.column("SELECT count(*) FROM evaluations", in: cli.database) == ["8"])
     }
 
+    @Test(arguments: Backend.available) func aBadRowDeepInALargeFileNamesItsLineAndStoresNothing(_ backend: Backend) throws {
+        // The file is stored in batches while it is still being parsed: a bad row after several batches were
+        // written must still roll all of them back.
+        let cli = try StoreCLI(backend)
+        defer { cli.remove() }
+        let id = try cli.ok(["runs", "create", "--experiment", "bad", "--name", "r"]).trimmingCharacters(in: .newlines)
+        var rows = StoreConcurrencyTests.metricRows(first: 0, count: 250_000)
+        rows += "loss,250000,not-a-number\n"
+        let file = cli.path("bad.csv")
+        try rows.write(toFile: file, atomically: true, encoding: .utf8)
+        let result = try cli.run(["log", "metrics", id, "--file", file])
+        #expect(result.status == 1 && result.stderr.contains("bad.csv:250002"), "\(result.stderr)")
+        #expect(try SQLiteProbe().column("SELECT count(*) FROM metric_points", in: cli.database) == ["0"])
+    }
+
     @Test(.enabled(if: TestPostgres.uri != nil, "\(TestPostgres.skipReason)"))
     func postgresWriterKilledMidCopyLeavesNoneOfItsBatch() throws {
         let cli = try StoreCLI(.postgres)
