@@ -110,14 +110,7 @@ final class PostgresConnection {
     /// Streams rows in PostgreSQL's binary COPY format into `table(columns)`; `rows` appends tuples to the buffer
     /// it is given and is called until it returns false, so millions of rows never sit in memory at once.
     func copyIn(_ sql: String, rows: (inout PostgresCopyBuffer) throws -> Bool) throws {
-        let start = PQexec(handle, sql)
-        let status = start.map(PQresultStatus) ?? PGRES_FATAL_ERROR
-        guard status == PGRES_COPY_IN else {
-            let failure = error(start, sql: sql)
-            PQclear(start)
-            throw failure
-        }
-        PQclear(start)
+        try startCopy(sql, expecting: PGRES_COPY_IN)
         var buffer = PostgresCopyBuffer()
         buffer.header()
         var failure: Error?
@@ -144,14 +137,7 @@ final class PostgresConnection {
     /// Streams the rows of `COPY (…) TO STDOUT (FORMAT binary)`: `row` gets each tuple's fields (nil for NULL) as
     /// they arrive, so the client decodes while the server still scans.
     func copyOut(_ sql: String, row: (PostgresCopyRow) throws -> Void) throws {
-        let start = PQexec(handle, sql)
-        let status = start.map(PQresultStatus) ?? PGRES_FATAL_ERROR
-        guard status == PGRES_COPY_OUT else {
-            let failure = error(start, sql: sql)
-            PQclear(start)
-            throw failure
-        }
-        PQclear(start)
+        try startCopy(sql, expecting: PGRES_COPY_OUT)
         var headerSeen = false
         var failure: Error?
         while true {
@@ -183,6 +169,14 @@ final class PostgresConnection {
             PQclear(result)
         }
         if let failure { throw failure }
+    }
+
+    /// Sends a `COPY` statement; the server must answer that it is ready to receive (or send) the rows.
+    private func startCopy(_ sql: String, expecting expected: ExecStatusType) throws {
+        let start = PQexec(handle, sql)
+        defer { PQclear(start) }
+        let status = start.map(PQresultStatus) ?? PGRES_FATAL_ERROR
+        guard status == expected else { throw error(start, sql: sql) }
     }
 
     private func send(_ buffer: inout PostgresCopyBuffer, sql: String) throws {

@@ -64,3 +64,48 @@ final class BatchPipe<Value: Sendable>: @unchecked Sendable {
         condition.unlock()
     }
 }
+
+/// A progress bar on stderr: redrawn in place at most every 0.1 s on a terminal, a plain `progress:` line every 5 s
+/// otherwise, so stdout keeps only the result. `describe` renders the counts given the seconds elapsed.
+final class StderrProgress: @unchecked Sendable {
+    let terminal = isatty(2) != 0
+    private let quiet: Bool
+    private let lock = NSLock()
+    private let started = Date()
+    private lazy var lastDraw = started
+    private var drew = false
+    private var last: (done: Int, total: Int, describe: (Double) -> String)?
+
+    init(quiet: Bool = false) { self.quiet = quiet }
+
+    func update(done: Int, total: Int, _ describe: @escaping (_ elapsed: Double) -> String) {
+        guard !quiet else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        last = (done, total, describe)
+        let now = Date()
+        guard now.timeIntervalSince(lastDraw) >= (terminal ? 0.1 : 5) else { return }
+        lastDraw = now
+        draw(final: false)
+    }
+
+    func finish() {
+        lock.lock()
+        defer { lock.unlock() }
+        if !quiet, last != nil, drew || !terminal { draw(final: true) }
+    }
+
+    private func draw(final: Bool) {
+        guard let (done, total, describe) = last else { return }
+        let counts = describe(Date().timeIntervalSince(started))
+        if terminal {
+            let width = 24
+            let filled = total > 0 ? min(width, width * done / total) : width
+            let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+            FileHandle.standardError.write(Data("\r\u{1B}[2K[\(bar)] \(counts)\(final ? "\n" : "")".utf8))
+        } else {
+            FileHandle.standardError.write(Data("progress: \(counts)\n".utf8))
+        }
+        drew = true
+    }
+}

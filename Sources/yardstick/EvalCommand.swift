@@ -380,51 +380,21 @@ enum Blocking {
     }
 }
 
-/// The progress of a run on stderr: a bar redrawn in place on a terminal, a plain line every few seconds
-/// otherwise; stdout keeps only the result.
-final class ProgressLine: @unchecked Sendable {
+/// The progress of a run on stderr (done/total, rate, ETA, retries, errors).
+final class ProgressLine: Sendable {
     let total: Int
-    let terminal = isatty(2) != 0
-    private let lock = NSLock()
-    private let started = Date()
-    private lazy var lastDraw = started
-    private var drew = false
-    private var last: RunnerStatistics?
+    private let bar = StderrProgress()
 
     init(total: Int) { self.total = total }
 
     func update(_ s: RunnerStatistics) {
-        lock.lock()
-        defer { lock.unlock() }
-        last = s
-        let now = Date()
-        guard now.timeIntervalSince(lastDraw) >= (terminal ? 0.1 : 5) else { return }
-        lastDraw = now
-        draw(s, final: false)
-    }
-
-    func finish() {
-        lock.lock()
-        defer { lock.unlock() }
-        if let last, drew || !terminal { draw(last, final: true) }
-    }
-
-    private func draw(_ s: RunnerStatistics, final: Bool) {
         let done = s.alreadyDone + s.fromCache + s.succeeded + s.failed
-        let elapsed = Date().timeIntervalSince(started)
-        let answered = s.succeeded + s.failed
-        let rate = elapsed > 0 ? Double(answered) / elapsed : 0
-        let left = total - done
-        let eta = rate > 0 ? String(format: "%.0fs", Double(left) / rate) : "?"
-        let counts = "\(done)/\(total) \(String(format: "%.1f", rate))/s ETA \(eta) retries \(s.retries) errors \(s.failed)"
-        if terminal {
-            let width = 24
-            let filled = total > 0 ? width * done / total : width
-            let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-            FileHandle.standardError.write(Data("\r\u{1B}[2K[\(bar)] \(counts)\(final ? "\n" : "")".utf8))
-        } else {
-            FileHandle.standardError.write(Data("progress: \(counts)\n".utf8))
+        bar.update(done: done, total: total) { [total] elapsed in
+            let rate = elapsed > 0 ? Double(s.succeeded + s.failed) / elapsed : 0
+            let eta = rate > 0 ? String(format: "%.0fs", Double(total - done) / rate) : "?"
+            return "\(done)/\(total) \(String(format: "%.1f", rate))/s ETA \(eta) retries \(s.retries) errors \(s.failed)"
         }
-        drew = true
     }
+
+    func finish() { bar.finish() }
 }

@@ -68,43 +68,19 @@ struct StoreCommand: ParsableCommand {
     }
 }
 
-/// The copy's progress on stderr: a bar redrawn in place on a terminal, a plain line every few seconds otherwise.
+/// The copy's progress on stderr (rows and runs done, rate, ETA).
 final class CopyProgressLine {
-    let quiet: Bool
-    let terminal = isatty(2) != 0
-    private let started = Date()
-    private lazy var lastDraw = started
-    private var drew = false
-    private var last: StoreCopyProgress?
+    private let bar: StderrProgress
 
-    init(quiet: Bool) { self.quiet = quiet }
+    init(quiet: Bool) { bar = StderrProgress(quiet: quiet) }
 
-    func update(_ progress: StoreCopyProgress) {
-        guard !quiet else { return }
-        last = progress
-        let now = Date()
-        guard now.timeIntervalSince(lastDraw) >= (terminal ? 0.1 : 5) else { return }
-        lastDraw = now
-        draw(progress, final: false)
-    }
-
-    func finish() {
-        if !quiet, let last, drew || !terminal { draw(last, final: true) }
-    }
-
-    private func draw(_ p: StoreCopyProgress, final: Bool) {
-        let elapsed = Date().timeIntervalSince(started)
-        let rate = elapsed > 0 ? Double(p.rowsDone) / elapsed : 0
-        let eta = rate > 0 ? String(format: "%.0fs", Double(max(0, p.rowsTotal - p.rowsDone)) / rate) : "?"
-        let counts = "\(p.rowsDone)/\(p.rowsTotal) rows, runs \(p.runsDone)/\(p.runsTotal), \(String(format: "%.0f", rate)) rows/s ETA \(eta)"
-        if terminal {
-            let width = 24
-            let filled = p.rowsTotal > 0 ? min(width, width * p.rowsDone / p.rowsTotal) : width
-            let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-            FileHandle.standardError.write(Data("\r\u{1B}[2K[\(bar)] \(counts)\(final ? "\n" : "")".utf8))
-        } else {
-            FileHandle.standardError.write(Data("progress: \(counts)\n".utf8))
+    func update(_ p: StoreCopyProgress) {
+        bar.update(done: p.rowsDone, total: p.rowsTotal) { elapsed in
+            let rate = elapsed > 0 ? Double(p.rowsDone) / elapsed : 0
+            let eta = rate > 0 ? String(format: "%.0fs", Double(max(0, p.rowsTotal - p.rowsDone)) / rate) : "?"
+            return "\(p.rowsDone)/\(p.rowsTotal) rows, runs \(p.runsDone)/\(p.runsTotal), \(String(format: "%.0f", rate)) rows/s ETA \(eta)"
         }
-        drew = true
     }
+
+    func finish() { bar.finish() }
 }

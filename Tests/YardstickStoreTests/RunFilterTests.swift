@@ -197,6 +197,32 @@ import YardstickTestSupport
         }
     }
 
+    @Test(arguments: Backend.available) func dialectSensitiveMatchingAndOrderingAreTheSameOnBothBackends(_ backend: Backend) throws {
+        // What SQLite and PostgreSQL do differently by default: LIKE's case and escape character, ILIKE beyond ASCII,
+        // text order (byte order, not the server's locale), params of mixed types, NULLs when sorting.
+        let folder = try TemporaryFolder()
+        let store = try folder.store(backend)
+        let runs: [(String, ParamValue?)] = [("Zed", .double(2)), ("alpha", .string("auto")), ("Étoile", .int(10)),
+                                             ("b\\c", .double(0.5)), ("a_b", nil), ("aXb", .string("Auto"))]
+        for (name, lr) in runs {
+            try store.createRun(experiment: "e", name: name, params: lr.map { [("lr", $0)] } ?? [])
+        }
+        func names(_ filter: String) throws -> [String] { try store.listRuns(where: filter).map(\.run.name).sorted() }
+        #expect(try names("name LIKE 'z%'") == [])
+        #expect(try names("name ILIKE 'z%'") == ["Zed"])
+        #expect(try names("name ILIKE 'étoile'") == [], "only ASCII letters fold, as in SQLite")
+        #expect(try names("name ILIKE 'Étoile'") == ["Étoile"])
+        #expect(try names("name LIKE 'b\\c'") == ["b\\c"], "a backslash is an ordinary character")
+        #expect(try names("name LIKE 'a_b'") == ["aXb", "a_b"])
+        #expect(try names("params.lr = 'auto'") == ["alpha"], "text compares case-sensitively")
+        #expect(try names("params.lr > 1") == ["Zed", "aXb", "alpha", "Étoile"], "numbers as numbers, text params as text: 'auto' > '1'")
+        #expect(try store.listRuns(experiment: "e", sort: "name").map(\.run.name) == ["Zed", "aXb", "a_b", "alpha", "b\\c", "Étoile"],
+                "byte order: uppercase before lowercase, non-ASCII last")
+        #expect(try store.listRuns(experiment: "e", sort: "params.lr").map(\.run.name) == ["b\\c", "Zed", "Étoile", "aXb", "alpha", "a_b"],
+                "numbers first in numeric order, then text in byte order, then runs without the param")
+        #expect(try store.listRuns(experiment: "e", sort: "params.lr desc").map(\.run.name) == ["alpha", "aXb", "Étoile", "Zed", "b\\c", "a_b"])
+    }
+
     @Test(arguments: Backend.available) func userTextNeverReachesTheSQL(_ backend: Backend) throws {
         let folder = try TemporaryFolder()
         let store = try makeStore(folder, backend)
