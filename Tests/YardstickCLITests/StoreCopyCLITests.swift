@@ -10,22 +10,22 @@ import YardstickTestSupport
                      "build the executable first (swift build): \(StoreCLI.binary.path)")
     }
 
-    /// The demo's store: the five real training logs imported, two translation systems scored (BLEU and chrF, with
-    /// predictions, per-segment statistics and example scores) on the bundled test set.
+    /// The store `make demo` builds (experiments/demo.sh, with its report written to the test's folder): five real
+    /// training logs, two models evaluated on a real held-out split (predictions, cache, statistics, example scores)
+    /// and two translation systems scored.
     static func demoStore(_ cli: StoreCLI) throws {
-        let experiments = Fixtures.repositoryRoot.appendingPathComponent("experiments")
-        let logs = try FileManager.default.contentsOfDirectory(atPath: experiments.appendingPathComponent("logs").path)
-            .filter { $0.hasSuffix(".json") || $0.hasSuffix(".jsonl") || $0.hasSuffix(".csv") }.sorted()
-            .map { experiments.appendingPathComponent("logs/\($0)").path }
-        #expect(logs.count == 5)
-        _ = try cli.ok(["import", "--experiment", "demo"] + logs)
-        let translation = experiments.appendingPathComponent("translation").path
-        for n in 1...2 {
-            for metric in ["bleu", "chrf"] {
-                _ = try cli.ok(["score", metric, "--experiment", "demo", "--run", "mt-sys\(n)", "--hyp", "\(translation)/multi.sys\(n).txt",
-                                "--ref", "\(translation)/multi.ref.txt"])
-            }
-        }
+        let script = Fixtures.repositoryRoot.appendingPathComponent("experiments/demo.sh").path
+        let demo = Process()
+        demo.executableURL = URL(fileURLWithPath: "/bin/bash")
+        demo.arguments = [script, StoreCLI.binary.path, cli.database, cli.path("reports")]
+        demo.currentDirectoryURL = Fixtures.repositoryRoot
+        demo.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        demo.standardError = errors
+        try demo.run()
+        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+        demo.waitUntilExit()
+        #expect(demo.terminationStatus == 0, "demo.sh failed: \(String(decoding: stderr, as: UTF8.self))")
     }
 
     /// What a user reads from a store: the run list, every run's history, and the paired comparison.
@@ -40,6 +40,7 @@ import YardstickTestSupport
         for run in runs { try read(["runs", "history", run, "--json"]) }
         try read(["runs", "compare", "mt-sys1", "mt-sys2", "--json"])
         try read(["runs", "compare", "mt-sys1", "mt-sys2"])
+        try read(["runs", "compare", "majority", "keyword", "--json"])
         return outputs
     }
 
@@ -50,9 +51,11 @@ import YardstickTestSupport
         try Self.demoStore(cli)
         let listed = try #require(try StoreCLI.json(try cli.ok(["runs", "list", "--json"])) as? [[String: Any]])
         let runs = listed.compactMap { $0["id"] as? String }
-        #expect(runs.count == 7)
+        #expect(runs.count == 9, "five imported logs, two evaluated models, two scored systems")
+        let evaluations = Int(try SQLiteProbe().column("SELECT count(*) FROM evaluations", in: cli.database).first ?? "") ?? -1
+        #expect(evaluations >= 4)
         let original = try Self.views(cli.database, runs: runs, in: cli.folder)
-        #expect(original.last?.contains("mt-sys") == true)
+        #expect(original[original.count - 2].contains("mt-sys") && original.last?.contains("keyword") == true)
 
         var chain = [cli.database]
         if Backend.available.contains(.postgres) { chain.append(try Backend.postgres.newLocation(in: cli.folder)) }
@@ -60,10 +63,11 @@ import YardstickTestSupport
         for (from, to) in zip(chain, chain.dropFirst()) {
             let copy = try CLIRunner.run(["store", "copy", "--from", from, "--to", to, "--json"], scratch: cli.folder)
             #expect(copy.status == 0, "\(copy.stderr)")
-            #expect(copy.stderr.contains("runs 7/7"), "progress goes to stderr: \(copy.stderr)")
+            #expect(copy.stderr.contains("runs 9/9"), "progress goes to stderr: \(copy.stderr)")
             let summary = try #require(try StoreCLI.json(copy.stdout) as? [String: Any])
             let tables = try #require(summary["tables"] as? [String: [String: Int]])
-            #expect(tables["runs"] == ["copied": 7, "already_present": 0] && tables["evaluations"] == ["copied": 4, "already_present": 0])
+            #expect(tables["runs"] == ["copied": 9, "already_present": 0] && tables["evaluations"] == ["copied": evaluations, "already_present": 0])
+            #expect((tables["predictions"]?["copied"] ?? 0) > 0 && (tables["response_cache"]?["copied"] ?? 0) > 0)
             #expect(try Self.views(to, runs: runs, in: cli.folder) == original, "\(StoreLocation(to).display) reads as the original")
 
             let again = try CLIRunner.run(["store", "copy", "--from", from, "--to", to, "--quiet"], scratch: cli.folder)
