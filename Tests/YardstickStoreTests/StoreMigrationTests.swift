@@ -30,6 +30,28 @@ import YardstickTestSupport
         #expect(try reopened.run(id: id)?.name == "r")
     }
 
+    @Test(.enabled(if: TestPostgres.uri != nil, "\(TestPostgres.skipReason)"))
+    func postgresStoreGetsTheCurrentVersionOnceAndANewerOneIsRefusedUntouched() throws {
+        let uri = try TestPostgres.scratchURI()
+        let store = try Store(path: uri)
+        #expect(store.dialect == .postgres)
+        if let password = URLComponents(string: uri)?.password { #expect(!store.path.contains(password)) }
+        let database = try Database(postgresURI: uri)
+        #expect(try database.userVersion == StoreSchema.currentVersion)
+        #expect(try database.scalar("SELECT count(*) FROM yardstick_schema").int64 == 1)
+        _ = try Store(path: uri)
+        #expect(try database.scalar("SELECT count(*) FROM yardstick_schema").int64 == 1, "reopening changes nothing")
+        let newer = StoreSchema.currentVersion + 1
+        try database.execute("UPDATE yardstick_schema SET version = \(newer)")
+        do {
+            _ = try Store(path: uri)
+            Issue.record("a newer schema must be refused")
+        } catch let error as StoreError {
+            #expect(error == .newerSchema(path: database.path, found: newer, supported: StoreSchema.currentVersion))
+        }
+        #expect(try database.userVersion == newer, "the refused database is not modified")
+    }
+
     @Test func fileFromANewerYardstickIsRefusedUntouched() throws {
         let folder = try TemporaryFolder()
         let path = folder.path("newer.db")
