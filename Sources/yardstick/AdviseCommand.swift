@@ -31,8 +31,8 @@ struct AdviseCommand: ParsableCommand {
             var opened: Store?
             func openStore() throws -> Store {
                 if let opened { return opened }
-                guard FileManager.default.fileExists(atPath: store.path) else {
-                    throw TrackingFailure("\(store.path): no store here (and no such log file)")
+                guard store.exists else {
+                    throw TrackingFailure("\(store.display): no store here (and no such log file)")
                 }
                 let s = try store.open()
                 opened = s

@@ -32,7 +32,7 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         try TrackingIO.reportingErrors {
-            guard FileManager.default.fileExists(atPath: store.path) else { throw TrackingFailure("\(store.path): no store here") }
+            guard store.exists else { throw TrackingFailure("\(store.display): no store here") }
             let s = try store.open()
             var runs: [Run] = []
             if references.isEmpty {

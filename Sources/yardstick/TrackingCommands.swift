@@ -6,7 +6,8 @@ import YardstickStore
 /// `--db`, shared by every command that touches the store.
 struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "The store file (default: $YARDSTICK_DB if set, else experiments/yardstick.db).", valueName: "path"))
+        "The store: a SQLite file or a postgres:// URI (default: $YARDSTICK_DB if set, else experiments/yardstick.db).",
+        valueName: "path|uri"))
     var db: String?
 
     /// The path in effect: `--db`, else `$YARDSTICK_DB`, else `experiments/yardstick.db` in the working directory.
@@ -19,6 +20,15 @@ struct StoreOptions: ParsableArguments {
     }
 
     func open() throws -> Store { try Store(path: path) }
+
+    /// The store as it may be printed: a URI without its password.
+    var display: String { StoreLocation(path).display }
+
+    /// False only for a SQLite file that is not there; commands that read a store say so instead of creating one.
+    var exists: Bool {
+        if case let .sqlite(file) = StoreLocation(path) { return FileManager.default.fileExists(atPath: file) }
+        return true
+    }
 }
 
 /// A `key=value` command-line argument.

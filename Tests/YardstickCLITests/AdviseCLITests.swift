@@ -6,14 +6,12 @@ import YardstickTestSupport
 /// `yardstick advise` end to end: log files parsed on the fly, stored runs, JSON schema, errors.
 @Suite struct AdviseCLITests {
     let folder: URL
-    let db: String
 
     init() throws {
         folder = try TemporaryDirectory.make()
-        db = folder.appendingPathComponent("store.db").path
     }
 
-    func yardstick(_ arguments: [String]) throws -> CLIRunner.Result {
+    func yardstick(_ arguments: [String], _ db: String) throws -> CLIRunner.Result {
         try CLIRunner.run(arguments + ["--db", db])
     }
 
@@ -31,14 +29,15 @@ import YardstickTestSupport
         return copy as NSDictionary
     }
 
-    @Test func aLogFileAndTheSameFileImportedIntoTheStoreGetIdenticalAdvice() throws {
+    @Test(arguments: Backend.available) func aLogFileAndTheSameFileImportedIntoTheStoreGetIdenticalAdvice(_ backend: Backend) throws {
+        let db = try backend.newLocation(in: folder)
         for id in ["087", "019", "059", "115"] {
             let file = try realLog(id)
-            let fromFile = try yardstick(["advise", file, "--json"])
+            let fromFile = try yardstick(["advise", file, "--json"], db)
             #expect(fromFile.status == 0, "\(fromFile.stderr)")
-            let imported = try yardstick(["import", "--experiment", "e", "--run", "r\(id)", file])
+            let imported = try yardstick(["import", "--experiment", "e", "--run", "r\(id)", file], db)
             #expect(imported.status == 0, "\(imported.stderr)")
-            let fromStore = try yardstick(["advise", "r\(id)", "--experiment", "e", "--json"])
+            let fromStore = try yardstick(["advise", "r\(id)", "--experiment", "e", "--json"], db)
             #expect(fromStore.status == 0, "\(fromStore.stderr)")
             let a = try #require(try CLIRunner.json(fromFile) as? [String: Any])
             let b = try #require(try CLIRunner.json(fromStore) as? [String: Any])
@@ -49,8 +48,9 @@ import YardstickTestSupport
         #expect(try Store(path: db).listRuns().count == 4)
     }
 
-    @Test func jsonHasTheDocumentedFieldsAndTypes() throws {
-        let r = try yardstick(["advise", try realLog("087"), "--json"])
+    @Test(arguments: Backend.available) func jsonHasTheDocumentedFieldsAndTypes(_ backend: Backend) throws {
+        let db = try backend.newLocation(in: folder)
+        let r = try yardstick(["advise", try realLog("087"), "--json"], db)
         #expect(r.status == 0, "\(r.stderr)")
         let o = try #require(try CLIRunner.json(r) as? [String: Any])
         #expect(Set(o.keys) == ["run", "source", "diagnoses", "advice", "stop_epoch", "stop_step", "checkpoint", "reasons"])
@@ -64,38 +64,41 @@ import YardstickTestSupport
         #expect((o["reasons"] as? [String])?.isEmpty == false)
     }
 
-    @Test func severalRunsGiveAnArrayAndHumanOutputNamesTheKnobs() throws {
+    @Test(arguments: Backend.available) func severalRunsGiveAnArrayAndHumanOutputNamesTheKnobs(_ backend: Backend) throws {
+        let db = try backend.newLocation(in: folder)
         let files = [try realLog("087"), try realLog("039")]
-        let r = try yardstick(["advise"] + files + ["--json"])
+        let r = try yardstick(["advise"] + files + ["--json"], db)
         #expect(r.status == 0, "\(r.stderr)")
         let array = try #require(try CLIRunner.json(r) as? [[String: Any]])
         #expect(array.count == 2)
-        let text = try yardstick(["advise", files[0]])
+        let text = try yardstick(["advise", files[0]], db)
         #expect(text.status == 0)
         #expect(text.stdout.contains("overfitting (confidence"))
         #expect(text.stdout.contains("advice: epochs lower, learning rate keep, batch size keep"))
         #expect(text.stdout.contains("stop at: step 5,600, epoch 2.00"))
     }
 
-    @Test func storedRunsThatDifferInOneParameterGetACrossRunLine() throws {
+    @Test(arguments: Backend.available) func storedRunsThatDifferInOneParameterGetACrossRunLine(_ backend: Backend) throws {
+        let db = try backend.newLocation(in: folder)
         for (name, lr, best) in [("low", "0.05", "0.61"), ("high", "0.2", "0.52")] {
-            _ = try yardstick(["runs", "create", "--experiment", "sweep", "--name", name, "--param", "learning_rate_multiplier=\(lr)"])
+            _ = try yardstick(["runs", "create", "--experiment", "sweep", "--name", name, "--param", "learning_rate_multiplier=\(lr)"], db)
             let rows = (1...6).map { "\($0),eval_loss,\($0 == 3 ? best : String(Double(best)! + 0.01 * Double($0)))" }.joined(separator: "\n")
             let log = try CLIRunner.run(["log", "metrics", name, "--experiment", "sweep", "--db", db], stdin: Data(("step,key,value\n" + rows + "\n").utf8))
             #expect(log.status == 0, "\(log.stderr)")
         }
-        let r = try yardstick(["advise", "--experiment", "sweep"])
+        let r = try yardstick(["advise", "--experiment", "sweep"], db)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("across runs:"))
         #expect(r.stdout.contains("learning_rate_multiplier 0.2 reached validation loss 0.52 vs 0.61 at 0.05: try 0.4"), "\(r.stdout)")
     }
 
-    @Test func anUnknownRunIsOneErrorLineWithExitCodeOne() throws {
-        _ = try yardstick(["runs", "create", "--experiment", "e", "--name", "x"])
-        let r = try yardstick(["advise", "no-such-run"])
+    @Test(arguments: Backend.available) func anUnknownRunIsOneErrorLineWithExitCodeOne(_ backend: Backend) throws {
+        let db = try backend.newLocation(in: folder)
+        _ = try yardstick(["runs", "create", "--experiment", "e", "--name", "x"], db)
+        let r = try yardstick(["advise", "no-such-run"], db)
         #expect(r.status == 1)
         #expect(r.stderr.hasPrefix("error: ") && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
-        let usage = try yardstick(["advise"])
+        let usage = try yardstick(["advise"], db)
         #expect(usage.status == 2)
     }
 }

@@ -17,9 +17,9 @@ import YardstickTestSupport
         (object["metrics"] as? [[String: Any]])?.first { $0["name"] as? String == name }?["score"] as? Double
     }
 
-    @Test func aCommandModelOnTheClassificationSetScoresAsScoreDoesAndResumesWithoutRequests() throws {
+    @Test(arguments: Backend.available) func aCommandModelOnTheClassificationSetScoresAsScoreDoesAndResumesWithoutRequests(_ backend: Backend) throws {
         let dir = try TemporaryDirectory.make()
-        let db = dir.appendingPathComponent("store.db").path
+        let db = try backend.newLocation(in: dir)
         // The "model" answers each description with the keyword classifier's prediction stored in the set.
         let model = "command:python3 \(Self.lookup) \(Self.sections) text pred"
         let args = ["eval", "--data", Self.sections, "--input-field", "text", "--reference-field", "label", "--model", model,
@@ -48,9 +48,9 @@ import YardstickTestSupport
         #expect(try store.run(id: evaluations[1].runID)?.status == "finished")
     }
 
-    @Test func aPredictionsFileScoresROUGEAsScoreDoes() throws {
+    @Test(arguments: Backend.available) func aPredictionsFileScoresROUGEAsScoreDoes(_ backend: Backend) throws {
         let dir = try TemporaryDirectory.make()
-        let db = dir.appendingPathComponent("store.db").path
+        let db = try backend.newLocation(in: dir)
         let rows = try Fixtures.jsonLines("metrics/summary/descriptions.jsonl")
         let predictions = dir.appendingPathComponent("lead3.jsonl")
         var text = ""
@@ -119,10 +119,10 @@ import YardstickTestSupport
         #expect(!r.stdout.contains(key) && !r.stderr.contains(key))
     }
 
-    @Test func aKilledRunResumesAskingOnlyForWhatIsMissing() throws {
+    @Test(arguments: Backend.available) func aKilledRunResumesAskingOnlyForWhatIsMissing(_ backend: Backend) throws {
         let server = try FakeOpenAIServer(["--answers", Self.sections, "--latency-ms", "150"])
         let dir = try TemporaryDirectory.make()
-        let db = dir.appendingPathComponent("store.db").path
+        let db = try backend.newLocation(in: dir)
         let data = dir.appendingPathComponent("set.jsonl")
         try Data(try Fixtures.text("metrics/classification/sections.jsonl").split(separator: "\n").prefix(80).joined(separator: "\n").utf8)
             .write(to: data)

@@ -178,3 +178,35 @@ struct StoreCLI {
         #expect(FileManager.default.fileExists(atPath: cli.path("experiments/yardstick.db")))
     }
 }
+
+/// The password of a `postgres://` store never reaches any output, whatever the command and whether it succeeds.
+@Suite(.enabled(if: TestPostgres.uri != nil, "\(TestPostgres.skipReason)"))
+struct PostgresPasswordCLITests {
+    @Test func noCommandPrintsThePasswordOfThePostgresURI() throws {
+        let uri = try TestPostgres.scratchURI()
+        let password = try #require(URLComponents(string: uri)?.password, "the test server's URI carries a password")
+        let folder = try TemporaryDirectory.make()
+        let data = folder.appendingPathComponent("set.jsonl")
+        try "{\"prompt\": \"a\", \"completion\": \"b\"}\n".write(to: data, atomically: true, encoding: .utf8)
+        let bad = folder.appendingPathComponent("bad.csv")
+        try "step,key,value\n1,loss,x\n".write(to: bad, atomically: true, encoding: .utf8)
+        let commands: [[String]] = [
+            ["runs", "create", "--experiment", "e", "--name", "r"],
+            ["runs", "create", "--experiment", "e", "--name", "r"],  // taken: an error
+            ["runs", "list"], ["runs", "list", "--json"], ["runs", "show", "r"], ["runs", "show", "nope"],
+            ["runs", "history", "r", "--json"], ["runs", "compare", "r", "nope"],
+            ["log", "metrics", "r", "--file", bad.path], ["log", "metrics", "r"],
+            ["advise", "r"], ["advise", "nope"], ["report", "--out", folder.appendingPathComponent("out").path],
+            ["export"], ["cache", "stats"],
+            ["eval", "--data", data.path, "--model", "file:/nonexistent", "--run", "x"],
+            ["eval", "--data", data.path, "--model", "command:cat", "--run", "x", "--workers-claim", "--shards", "2"],
+        ]
+        var failures = 0
+        for arguments in commands {
+            let result = try CLIRunner.run(arguments + ["--db", uri], stdin: Data("step,key,value\n1,loss,0.5\n".utf8), scratch: folder)
+            if result.status != 0 { failures += 1 }
+            #expect(!result.stdout.contains(password) && !result.stderr.contains(password), "\(arguments): the password was printed")
+        }
+        #expect(failures >= 5, "the sweep includes failing commands, whose messages name the store")
+    }
+}

@@ -6,9 +6,9 @@ import YardstickStore
 import YardstickTestSupport
 
 @Suite struct ReportCLITests {
-    @Test func reportCommandWritesBothFormatsFromRealLogsAndScores() throws {
+    @Test(arguments: Backend.available) func reportCommandWritesBothFormatsFromRealLogsAndScores(_ backend: Backend) throws {
         let dir = try TemporaryDirectory.make()
-        let db = dir.appendingPathComponent("r.db").path
+        let db = try backend.newLocation(in: dir, name: "r.db")
         let logs = Fixtures.repositoryRoot.appendingPathComponent("experiments/logs")
         let files = try FileManager.default.contentsOfDirectory(atPath: logs.path).sorted().filter { !$0.hasSuffix(".md") }
             .map { logs.appendingPathComponent($0).path }
