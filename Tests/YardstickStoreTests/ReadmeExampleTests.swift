@@ -29,4 +29,8 @@ import YardstickTestSupport
     _ = try store.logMetrics(run: run.id, [MetricPoint(key: "eval_loss", step: 10, value: 1.97)])
     let overfit = try store.listRuns(experiment: "sft", where: "metrics.eval_loss > 1.5", sort: nil, limit: nil)
     #expect(overfit.map(\.run.name) == ["lr-2e-5"])
+    // The README's last two lines, on the test server (or a second file without one).
+    let team = try Store(path: try (Backend.available.last ?? .sqlite).newLocation(in: folder, name: "team.db"))
+    try store.copy(to: team)
+    #expect(try team.listRuns(experiment: "sft", where: "metrics.eval_loss > 1.5").map(\.run.name) == ["lr-2e-5"])
 }
