@@ -380,8 +380,8 @@ final class PostgresStatement {
         rowCount = 0
     }
 
-    // Parameter types are declared from the bound values (int8, float8 and bytea in binary; text); a NULL's type
-    // is left to the server, which infers it from the context.
+    // Parameter types are declared from the bound values (int8, float8, bytea and text, all in binary); a NULL's
+    // type is left to the server, which infers it from the context.
     static let int8: Oid = 20, float8: Oid = 701, bytea: Oid = 17, text: Oid = 25
 
     /// Executes with the bound parameters (binary results).
@@ -403,10 +403,10 @@ final class PostgresStatement {
                 types.append(Self.float8); formats.append(1); lengths.append(8)
                 storage.append(withUnsafeBytes(of: v.bitPattern.bigEndian, Array.init))
             case let .text(v):
-                var bytes = Array(v.utf8)
-                lengths.append(Int32(bytes.count))
-                bytes.append(0)
-                types.append(Self.text); formats.append(0); storage.append(bytes)
+                // Binary, with its length: a text parameter with U+0000 is refused by the server instead of being cut
+                // at the NUL as a C string would be.
+                let bytes = Array(v.utf8)
+                types.append(Self.text); formats.append(1); lengths.append(Int32(bytes.count)); storage.append(bytes)
             case let .bytes(v):
                 types.append(Self.bytea); formats.append(1); lengths.append(Int32(v.count)); storage.append([UInt8](v))
             }

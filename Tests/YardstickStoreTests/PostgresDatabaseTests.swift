@@ -66,6 +66,15 @@ struct PostgresDatabaseTests {
         #expect(try db.scalar("SELECT CAST(? AS BIGINT) IS NULL", [.null]).int64 == 1, "booleans read as 0/1")
     }
 
+    @Test func textWithANulCharacterIsRefusedNotCut() throws {
+        let db = try open()
+        try db.execute("CREATE TABLE t(s TEXT)")
+        #expect(throws: DatabaseError.self) { try db.execute("INSERT INTO t VALUES (?)", [.text("before\u{0}after")]) }
+        #expect(try db.scalar("SELECT count(*) FROM t").int64 == 0)
+        try db.execute("INSERT INTO t VALUES (?)", [.text("")])
+        #expect(try db.scalar("SELECT s FROM t") == .text(""), "empty text is not NULL")
+    }
+
     @Test func nanIsStoredAsNullAndInfinityIsKeptAsInSQLite() throws {
         let db = try open()
         #expect(try db.query("SELECT CAST(? AS DOUBLE PRECISION), ?", [.real(.nan), .real(-.infinity)]) == [[.null, .real(-.infinity)]])
