@@ -239,11 +239,10 @@ public final class Database {
         let statement = try prepare(sql)
         try statement.bind(values)
         var rows: [[SQLValue]] = []
-        let width = statement.columnCount
+        // Read per row: a PostgreSQL statement knows its columns only once it has run.
         while try statement.step() {
             rows.append((0..<statement.columnCount).map { statement.value(at: $0) })
         }
-        _ = width
         return rows
     }
 
