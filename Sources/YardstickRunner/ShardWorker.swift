@@ -31,7 +31,8 @@ extension EvaluationRunner {
 
     /// A worker of a shared evaluation: claims the lowest free shard of `set` split `shardCount` ways (pending, or
     /// held under a lease that ran out), runs its examples with every write fenced by the claim, marks it done,
-    /// and goes on until every shard is done. When the remaining shards are held by live leases it polls every
+    /// and goes on until every shard is done; while a shard runs, its lease is renewed every third of `lease`. When
+    /// the remaining shards are held by live leases it polls every
     /// `min(lease / 4, 1 s)` until they are done or a lease runs out (then it takes that shard over).
     /// - Parameter note: told about shards lost to another worker, for the user.
     public func runClaimingShards(_ examples: [HeldOutExample], store: SharedStore, set: Int64, shardCount: Int,
@@ -51,6 +52,16 @@ extension EvaluationRunner {
             case let .claimed(claim):
                 let positions = Sharding.positions(of: examples, shard: claim.shard, count: shardCount)
                 let before = report.statistics
+                // A heartbeat renews the lease while requests are in flight, so a model slower than the lease does
+                // not lose its shard; a worker that dies stops renewing, and its shard is taken over.
+                let heartbeat = Task {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(nanoseconds: UInt64(lease / 3 * 1e9))
+                        if Task.isCancelled { break }
+                        _ = try? await store.perform { try $0.fenced(claim) {} }
+                    }
+                }
+                defer { heartbeat.cancel() }
                 do {
                     let statistics = try await run(examples, store: store, set: set, positions: positions, claim: claim) {
                         progress(before + $0)

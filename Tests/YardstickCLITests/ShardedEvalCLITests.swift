@@ -198,6 +198,41 @@ import YardstickTestSupport
         try Self.expectIdenticalEvaluations(db, "whole", "claimed")
     }
 
+    @Test("a worker whose model is slower than the lease keeps its shard: the lease is renewed while it waits")
+    func aSlowModelKeepsItsShardThroughTheHeartbeat() throws {
+        let dir = try TemporaryDirectory.make()
+        let db = dir.appendingPathComponent("store.db").path
+        let log = dir.appendingPathComponent("requests.jsonl")
+        let data = dir.appendingPathComponent("set.jsonl")
+        try (0..<6).map { "{\"id\": \"e\($0)\", \"prompt\": \"p\($0)\", \"completion\": \"c\($0)\"}" }.joined(separator: "\n")
+            .write(to: data, atomically: true, encoding: .utf8)
+        // Each answer takes 1.5 s, longer than the 1 s lease: without renewal the second worker would take the first
+        // one's shard over after a second and reject its answers.
+        let slow = dir.appendingPathComponent("slow.py")
+        try """
+            import json, sys, time
+            for line in sys.stdin:
+                request = json.loads(line)
+                with open(\(String(reflecting: log.path)), "a") as f:
+                    f.write(json.dumps({"id": request["id"]}) + "\\n")
+                time.sleep(1.5)
+                print(json.dumps({"id": request["id"], "output": "c" + request["id"][1:]}), flush=True)
+            """.write(to: slow, atomically: true, encoding: .utf8)
+        let args = ["eval", "--data", data.path, "--model", "command:python3 '\(slow.path)'", "--run", "slow", "--db", db,
+                    "--json", "--workers-claim", "--shards", "2", "--lease", "1", "--concurrency", "1", "--metrics", "exact-match"]
+        let first = try CLIRunner.start(args)
+        usleep(300_000)  // the first worker claims shard 1 before the second starts
+        let second = try CLIRunner.start(args)
+        // Without renewal the two would take the shards from each other for ever: give them a minute.
+        let finished = [first, second].map { $0.wait(killingAfter: 60) }
+        for r in finished { #expect(!r.killedBySignal && r.status == 0, "still taking shards from each other after 60 s: \(r.stderr.suffix(500))") }
+        let results = try finished.map { try Self.json($0) }
+        #expect(results.allSatisfy { ($0["shards_lost"] as? [Int] ?? [0]).isEmpty }, "no shard was taken over: \(results)")
+        let ids = try Self.requestedIDs(log)
+        #expect(ids.count == 6 && Set(ids).count == 6, "each example asked once: \(ids)")
+        #expect(Set(results.compactMap { $0["evaluation_id"] as? Int }).count == 1)
+    }
+
     @Test("bad shard options are refused with a message naming the option")
     func badShardOptionsAreRefused() throws {
         let base = ["eval", "--data", Self.summaries, "--model", "file:/nonexistent", "--db", "/nonexistent/store.db"]

@@ -53,6 +53,14 @@ public enum CLIRunner {
             try process.run()
         }
 
+        /// Waits at most `seconds`, then kills the process (a test that would hang fails instead).
+        public func wait(killingAfter seconds: Double) -> Result {
+            let deadline = Date().addingTimeInterval(seconds)
+            while process.isRunning && Date() < deadline { usleep(20_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            return wait()
+        }
+
         /// Waits for the process and collects its output.
         public func wait() -> Result {
             process.waitUntilExit()
