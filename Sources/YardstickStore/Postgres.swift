@@ -155,12 +155,12 @@ final class PostgresConnection {
             if !headerSeen {
                 // "PGCOPY\n\377\r\n\0", flags, header extension length and extension.
                 guard bytes.count >= 19 else { failure = DatabaseError(code: -1, message: "short COPY header", sql: sql); continue }
-                let extensionLength = Int(PostgresCopyRow.int32(bytes, at: 15))
+                let extensionLength = Int(bigEndian(bytes, at: 15, as: Int32.self))
                 bytes = UnsafeRawBufferPointer(rebasing: bytes[(19 + extensionLength)...])
                 headerSeen = true
                 if bytes.isEmpty { continue }
             }
-            let fields = Int(Int16(bitPattern: UInt16(bytes[0]) << 8 | UInt16(bytes[1])))
+            let fields = Int(bigEndian(bytes, as: Int16.self))
             if fields < 0 { continue }  // the trailer
             do { try row(PostgresCopyRow(bytes: bytes, fields: fields)) } catch { failure = error }
         }
@@ -189,20 +189,18 @@ final class PostgresConnection {
     }
 }
 
+/// PostgreSQL's binary formats are big-endian: one reader for columns, COPY rows and `numeric` digits.
+@inline(__always)
+func bigEndian<T: FixedWidthInteger>(_ bytes: UnsafeRawBufferPointer, at offset: Int = 0, as: T.Type) -> T {
+    var value: T = 0
+    for i in 0..<MemoryLayout<T>.size { value = (value << 8) | T(truncatingIfNeeded: bytes[offset + i]) }
+    return value
+}
+
 /// One tuple of a binary `COPY … TO STDOUT`, valid only inside the callback that receives it.
 struct PostgresCopyRow {
     let bytes: UnsafeRawBufferPointer
     let fields: Int
-
-    static func int32(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Int32 {
-        Int32(bitPattern: UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8 | UInt32(bytes[offset + 3]))
-    }
-
-    static func int64(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Int64 {
-        var value: UInt64 = 0
-        for i in 0..<8 { value = value << 8 | UInt64(bytes[offset + i]) }
-        return Int64(bitPattern: value)
-    }
 
     /// The fields in order, each an 8-byte big-endian value (int8 or float8 bits) or nil for NULL.
     func eightByteFields() -> [UInt64?] {
@@ -210,10 +208,10 @@ struct PostgresCopyRow {
         result.reserveCapacity(fields)
         var offset = 2
         for _ in 0..<fields {
-            let length = Int(PostgresCopyRow.int32(bytes, at: offset))
+            let length = Int(bigEndian(bytes, at: offset, as: Int32.self))
             offset += 4
             if length < 0 { result.append(nil); continue }
-            result.append(length == 8 ? UInt64(bitPattern: PostgresCopyRow.int64(bytes, at: offset)) : nil)
+            result.append(length == 8 ? bigEndian(bytes, at: offset, as: UInt64.self) : nil)
             offset += length
         }
         return result
@@ -291,10 +289,10 @@ enum PostgresSQL {
         out.reserveCapacity(sql.utf8.count + 16)
         var next = 1
         var quote: Character?
-        var iterator = Array(sql)
+        let characters = Array(sql)
         var i = 0
-        while i < iterator.count {
-            let c = iterator[i]
+        while i < characters.count {
+            let c = characters[i]
             if let q = quote {
                 out.append(c)
                 if c == q { quote = nil }
@@ -310,7 +308,7 @@ enum PostgresSQL {
             if c == "?" {
                 var j = i + 1
                 var digits = ""
-                while j < iterator.count, let d = iterator[j].wholeNumberValue, iterator[j].isASCII {
+                while j < characters.count, let d = characters[j].wholeNumberValue, characters[j].isASCII {
                     digits.append(String(d))
                     j += 1
                 }
@@ -327,7 +325,6 @@ enum PostgresSQL {
             out.append(c)
             i += 1
         }
-        iterator.removeAll()
         var returnsKey = false
         let words = out.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "(" }).prefix(3).map { $0.uppercased() }
         if words.count == 3, words[0] == "INSERT", words[1] == "INTO", let key = generatedKeys[words[2].lowercased()],
@@ -390,31 +387,33 @@ final class PostgresStatement {
         var types: [Oid] = []
         var lengths: [Int32] = []
         var formats: [Int32] = []
-        var storage: [[UInt8]] = []
+        // Every value's bytes in one buffer, at its offset (nil for NULL).
+        var data: [UInt8] = []
+        var offsets: [Int?] = []
         types.reserveCapacity(parameters.count)
+        func add(_ type: Oid, _ bytes: some Sequence<UInt8>) {
+            let start = data.count
+            data.append(contentsOf: bytes)
+            types.append(type); formats.append(1); lengths.append(Int32(data.count - start)); offsets.append(start)
+        }
         for parameter in parameters {
             switch parameter {
             case .null:
-                types.append(0); lengths.append(0); formats.append(0); storage.append([])
-            case let .int64(v):
-                types.append(Self.int8); formats.append(1); lengths.append(8)
-                storage.append(withUnsafeBytes(of: UInt64(bitPattern: v).bigEndian, Array.init))
-            case let .double(v):
-                types.append(Self.float8); formats.append(1); lengths.append(8)
-                storage.append(withUnsafeBytes(of: v.bitPattern.bigEndian, Array.init))
-            case let .text(v):
-                // Binary, with its length: a text parameter with U+0000 is refused by the server instead of being cut
-                // at the NUL as a C string would be.
-                let bytes = Array(v.utf8)
-                types.append(Self.text); formats.append(1); lengths.append(Int32(bytes.count)); storage.append(bytes)
-            case let .bytes(v):
-                types.append(Self.bytea); formats.append(1); lengths.append(Int32(v.count)); storage.append([UInt8](v))
+                types.append(0); lengths.append(0); formats.append(0); offsets.append(nil)
+            case let .int64(v): add(Self.int8, withUnsafeBytes(of: UInt64(bitPattern: v).bigEndian, Array.init))
+            case let .double(v): add(Self.float8, withUnsafeBytes(of: v.bitPattern.bigEndian, Array.init))
+            // Binary, with its length: a text parameter with U+0000 is refused by the server instead of being cut at
+            // the NUL as a C string would be.
+            case let .text(v): add(Self.text, v.utf8)
+            case let .bytes(v): add(Self.bytea, v)
             }
         }
+        data.append(0)  // so an empty value still has an address, which libpq tells from NULL
         let name = try connection.preparedName(sql, types: types)
-        let isNull = parameters.map { if case .null = $0 { return true } else { return false } }
-        let result = try withPointers(storage, isNull: isNull) { values in
-            PQexecPrepared(connection.handle, name, Int32(parameters.count), values, lengths, formats, 1)
+        let result = data.withUnsafeBufferPointer { buffer in
+            let base = UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self)
+            let values = offsets.map { $0.map { base + $0 } }
+            return PQexecPrepared(connection.handle, name, Int32(parameters.count), values, lengths, formats, 1)
         }
         let status = result.map(PQresultStatus) ?? PGRES_FATAL_ERROR
         guard status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK else {
@@ -431,24 +430,6 @@ final class PostgresStatement {
         }
     }
 
-    private func withPointers<T>(_ storage: [[UInt8]], isNull: [Bool],
-                                 _ body: ([UnsafePointer<CChar>?]) throws -> T) rethrows -> T {
-        var pointers: [UnsafePointer<CChar>?] = []
-        pointers.reserveCapacity(storage.count)
-        func nest(_ index: Int) throws -> T {
-            if index == storage.count { return try body(pointers) }
-            if isNull[index] {
-                pointers.append(nil)
-                return try nest(index + 1)
-            }
-            return try storage[index].withUnsafeBufferPointer { buffer in
-                pointers.append(buffer.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) })
-                return try nest(index + 1)
-            }
-        }
-        return try nest(0)
-    }
-
     // MARK: Reading binary columns
 
     static let boolType: Oid = 16, int2: Oid = 21, int4: Oid = 23, float4: Oid = 700, numeric: Oid = 1700
@@ -461,20 +442,14 @@ final class PostgresStatement {
         return UnsafeRawBufferPointer(start: value, count: length)
     }
 
-    @inline(__always) private static func bigEndian<T: FixedWidthInteger>(_ bytes: UnsafeRawBufferPointer, as: T.Type) -> T {
-        var value: T = 0
-        for i in 0..<MemoryLayout<T>.size { value = (value << 8) | T(truncatingIfNeeded: bytes[i]) }
-        return value
-    }
-
     func int64(_ column: Int32, row: Int32? = nil) -> Int64 {
         let row = row ?? self.row
         if PQgetisnull(result, row, column) != 0 { return 0 }
         let bytes = raw(column, row: row)
         switch PQftype(result, column) {
-        case Self.int8: return Self.bigEndian(bytes, as: Int64.self)
-        case Self.int4: return Int64(Self.bigEndian(bytes, as: Int32.self))
-        case Self.int2: return Int64(Self.bigEndian(bytes, as: Int16.self))
+        case Self.int8: return bigEndian(bytes, as: Int64.self)
+        case Self.int4: return Int64(bigEndian(bytes, as: Int32.self))
+        case Self.int2: return Int64(bigEndian(bytes, as: Int16.self))
         case Self.boolType: return bytes.first.map { Int64($0) } ?? 0
         case Self.numeric: return Self.numericInteger(bytes) ?? Int64(clamping: Int64(exactly: double(column, row: row).rounded(.towardZero)) ?? 0)
         case Self.float8, Self.float4:
@@ -489,8 +464,8 @@ final class PostgresStatement {
         if PQgetisnull(result, row, column) != 0 { return 0 }
         let bytes = raw(column, row: row)
         switch PQftype(result, column) {
-        case Self.float8: return Double(bitPattern: Self.bigEndian(bytes, as: UInt64.self))
-        case Self.float4: return Double(Float(bitPattern: Self.bigEndian(bytes, as: UInt32.self)))
+        case Self.float8: return Double(bitPattern: bigEndian(bytes, as: UInt64.self))
+        case Self.float4: return Double(Float(bitPattern: bigEndian(bytes, as: UInt32.self)))
         case Self.int8, Self.int4, Self.int2, Self.boolType: return Double(int64(column, row: row))
         case Self.numeric: return Self.numericValue(bytes)
         default: return Double(string(column, row: row) ?? "") ?? 0
@@ -500,7 +475,7 @@ final class PostgresStatement {
     /// PostgreSQL's binary `numeric` (base-10000 digits) as the nearest double, via its decimal text.
     static func numericValue(_ bytes: UnsafeRawBufferPointer) -> Double {
         guard bytes.count >= 8 else { return .nan }
-        func word(_ i: Int) -> Int { Int(bigEndian(UnsafeRawBufferPointer(rebasing: bytes[(i * 2)..<(i * 2 + 2)]), as: UInt16.self)) }
+        func word(_ i: Int) -> Int { Int(bigEndian(bytes, at: i * 2, as: UInt16.self)) }
         let count = word(0), weight = Int(Int16(truncatingIfNeeded: word(1))), sign = word(2)
         if sign == 0xC000 { return .nan }
         if sign == 0xD000 { return .infinity }
@@ -519,7 +494,7 @@ final class PostgresStatement {
     /// A binary `numeric` holding an integer (sums of bigints) exactly, or nil when it has a fraction or overflows.
     static func numericInteger(_ bytes: UnsafeRawBufferPointer) -> Int64? {
         guard bytes.count >= 8 else { return nil }
-        func word(_ i: Int) -> Int64 { Int64(UInt16(bytes[i * 2]) << 8 | UInt16(bytes[i * 2 + 1])) }
+        func word(_ i: Int) -> Int64 { Int64(bigEndian(bytes, at: i * 2, as: UInt16.self)) }
         let count = Int(word(0)), weight = Int(Int16(truncatingIfNeeded: word(1))), sign = word(2)
         guard sign == 0 || sign == 0x4000, bytes.count >= 8 + count * 2, count <= weight + 1 || count == 0 else { return nil }
         var value: Int64 = 0
